@@ -1,0 +1,58 @@
+"""Side-by-side performance benchmarks.
+
+Each ``benchmarks/bench_*.py`` module exposes ``run(quick: bool) -> list[Comparison]``.
+A comparison times a candidate and its baseline *in the same process, interleaved*, and
+reports their ratio; absolute seconds on a shared 2-core machine are not evidence, ratios are.
+``python -m benchmarks`` runs them all and prints the table.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass
+class Comparison:
+    """Timing of a candidate against its baseline (seconds, best of the repeats)."""
+
+    name: str
+    candidate: float
+    baseline: float
+    target: float | None = None
+    note: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.candidate / self.baseline
+
+    @property
+    def met(self) -> bool | None:
+        return None if self.target is None else self.ratio <= self.target
+
+
+def compare(name: str, candidate: Callable[[], object], baseline: Callable[[], object], *,
+            repeats: int = 5, warmup: int = 1, target: float | None = None,
+            note: str = "") -> Comparison:
+    """Time ``candidate()`` against ``baseline()``, alternating, and keep each one's minimum.
+
+    The minimum over interleaved repeats is the least noisy estimator of the cost of a
+    deterministic computation on a shared machine: noise only ever adds time.
+    """
+    for _ in range(warmup):
+        candidate()
+        baseline()
+    best_c = best_b = float("inf")
+    for _ in range(repeats):
+        for fn, which in ((candidate, "c"), (baseline, "b")):
+            gc.collect()
+            t0 = time.perf_counter()
+            fn()
+            dt = time.perf_counter() - t0
+            if which == "c":
+                best_c = min(best_c, dt)
+            else:
+                best_b = min(best_b, dt)
+    return Comparison(name, best_c, best_b, target, note)

@@ -1,0 +1,1 @@
+"""Validation cases, one module per simulator stage; each registers with ``validation.case``."""
