@@ -5,7 +5,35 @@ Stages (one module each): :mod:`~lightsim.grid` (sampling), :mod:`~lightsim.prop
 """
 
 from .grid import Grid
+from .propagation import (
+    AngularSpectrum,
+    Fraunhofer,
+    FresnelIR,
+    FresnelTF,
+    angular_spectrum,
+    bandlimit_frequency,
+    critical_distance,
+    fraunhofer,
+    fraunhofer_q,
+    fresnel,
+    fresnel_number,
+    propagate,
+)
 
 __version__ = "0.1.0"
 
-__all__ = ["Grid"]
+__all__ = [
+    "AngularSpectrum",
+    "Fraunhofer",
+    "FresnelIR",
+    "FresnelTF",
+    "Grid",
+    "angular_spectrum",
+    "bandlimit_frequency",
+    "critical_distance",
+    "fraunhofer",
+    "fraunhofer_q",
+    "fresnel",
+    "fresnel_number",
+    "propagate",
+]
