@@ -463,11 +463,16 @@ def angular_spectrum(field, pitch, wavelength, distance, *, bandlimit=True, pad=
     return op(field)
 
 
+def _padded_critical_distances(shape, pitch, wavelength, pad):
+    """Voelz ``z_c`` (m) of the padded window along ``(y, x)``."""
+    return [critical_distance(_padded_size(n, pad), d, wavelength)
+            for n, d in zip(shape, _checks.pair("pitch", pitch, _checks.positive))]
+
+
 def _fresnel_method(method, shape, pitch, wavelength, distance, pad):
     if method != "auto":
         return method
-    zc = min(critical_distance(_padded_size(n, pad), d, wavelength)
-             for n, d in zip(shape, _checks.pair("pitch", pitch, _checks.positive)))
+    zc = min(_padded_critical_distances(shape, pitch, wavelength, pad))
     return "tf" if abs(distance) <= zc else "ir"
 
 
@@ -507,6 +512,8 @@ def propagate(field, pitch, wavelength, distance, *, method="auto", pad=2, check
     ``"auto"`` never changes the sampling: exact band-limited angular spectrum for
     ``|z| <= z_c``, Fresnel impulse response beyond (where the angular-spectrum band limit
     would discard most of the spectrum); ask for ``"fraunhofer"`` explicitly to change pitch.
+    On a non-square window ``z_c`` is the larger of the two axes' values (the impulse response
+    is only sampled correctly beyond both).
     """
     field = _field(field)
     _checks.choice("method", method, METHODS)
@@ -519,8 +526,9 @@ def propagate(field, pitch, wavelength, distance, *, method="auto", pad=2, check
                       dtype=_dtype_for(field), free_space=True)
         return op(field), op.pitch_out
     if method == "auto":
-        method = "ir" if _fresnel_method("auto", field.shape[-2:], pitch, wavelength, distance,
-                                         pad) == "ir" else "asm"
+        zc = max(_padded_critical_distances(field.shape[-2:], pitch, wavelength,
+                                            _checks.real_scalar("pad", pad)))
+        method = "ir" if abs(distance) > zc else "asm"
     if method == "asm":
         return angular_spectrum(field, pitch, wavelength, distance, pad=pad, check=check), pitch
     return fresnel(field, pitch, wavelength, distance, method=method, pad=pad,
