@@ -10,9 +10,10 @@ Sections: propagation, camera, media, dmd. Keep each kernel next to its referenc
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
-
 
 # ---------------------------------------------------------------------------- random numbers
 # Counter-based random numbers: value number ``i`` of stream ``key`` is a pure function of
@@ -135,7 +136,312 @@ def multiply_inplace_reference(batch, factor):
 
 
 # ---------------------------------------------------------------------------- camera
+# One fused pass per pixel: mean electrons -> Poisson -> + Gaussian read noise -> full-well
+# clip -> gain and offset -> round half to even -> clip to the code range -> uint.
+#
+# Random numbers: capture ``capture`` of a camera seeded with ``seed`` uses the key
+# ``stream_key(seed, capture)``; pixel ``i`` (flat index of the detected array) owns the
+# sub-stream ``pixel_key = mix64(key ^ (i * GAMMA))`` and reads its uniforms at counters
+# 0, 1, 2, ...: counters 2, 3, ... feed the Poisson sampler, which consumes a variable number
+# of them (rejection); counters 0 and 1 of an even pixel ``2p`` feed one Box-Muller pair whose
+# two independent normals are the read noise of pixels ``2p`` (cosine) and ``2p + 1`` (sine),
+# which halves the cost of the Gaussians. Each pixel is thus a pure function of (seed,
+# capture, i, the means of its pair): the same frames bit for bit whatever the thread count.
+#
+# Poisson sampler: inversion by the multiplication method for mean < 10 (Knuth, TAOCP vol. 2,
+# 3.4.1), PTRS transformed rejection with squeeze for mean >= 10 (W. Hormann, Insurance:
+# Mathematics and Economics 12, 39-45, 1993). The sample is kept in float64 (never cast to
+# an integer), so a huge mean cannot overflow; it is clipped to the full well anyway.
+#
+# The NumPy reference evaluates the same algorithm pixel by pixel with ``math.exp/log``
+# (the C library functions that Numba calls too; NumPy's SIMD ``np.log`` may differ in the
+# last bit) on the same counter-based uniforms, and calls the plain-arithmetic helpers
+# ``_log_factorial`` and ``_unit_circle`` through ``.py_func`` (Python floats round exactly as
+# Numba's without fastmath), so kernel and reference agree bit for bit.
+
+_POISSON_PTRS_MIN = 10.0
+_LOG_SQRT_TWO_PI = 0.5 * np.log(2.0 * np.pi)
+_LOG_FACTORIAL_SMALL = np.array([np.log(float(np.prod(np.arange(1, k + 1)))) for k in range(10)])
+
+
+@numba.njit(inline="always")
+def _log_factorial(k):
+    """``log(k!)`` for a whole number ``k >= 0`` held in a float64.
+
+    Table for ``k < 10``; Stirling series for ``log Gamma(k + 1)`` to the ``n**-7`` term
+    beyond (truncation error below ``1e-12`` for ``n = k + 1 >= 11``).
+    """
+    if k < 10.0:
+        return _LOG_FACTORIAL_SMALL[int(k)]
+    n = k + 1.0
+    inv_n = 1.0 / n
+    r = inv_n * inv_n
+    series = (1.0 / 12.0 - r * (1.0 / 360.0 - r * (1.0 / 1260.0 - r * (1.0 / 1680.0)))) * inv_n
+    return (n - 0.5) * math.log(n) - n + _LOG_SQRT_TWO_PI + series
+
+
+@numba.njit(inline="always")
+def _poisson(pixel_key, mean):
+    """Poisson sample (float64) of ``mean >= 0`` from uniforms 2, 3, ... of ``pixel_key``."""
+    counter = 2
+    if mean < _POISSON_PTRS_MIN:
+        limit = math.exp(-mean)
+        product = uniform_open(pixel_key, counter)
+        k = 0.0
+        while product > limit:
+            counter += 1
+            product *= uniform_open(pixel_key, counter)
+            k += 1.0
+        return k
+    b = 0.931 + 2.53 * math.sqrt(mean)
+    a = -0.059 + 0.02483 * b
+    v_r = 0.9277 - 3.6224 / (b - 2.0)
+    log_mean = -1.0  # computed on the first slow-path test only
+    while True:
+        u = uniform_open(pixel_key, counter) - 0.5
+        v = uniform_open(pixel_key, counter + 1)
+        counter += 2
+        us = 0.5 - abs(u)
+        if us == 0.0:  # u = 1/2 exactly (probability 2**-53): outside Hormann's open interval
+            continue
+        k = np.floor((2.0 * a / us + b) * u + mean + 0.43)  # float64 (math.floor: int64)
+        if us >= 0.07 and v <= v_r:
+            return k
+        if k < 0.0 or (us < 0.013 and v > us):
+            continue
+        if log_mean < 0.0:
+            log_mean = math.log(mean)
+        us2 = us * us
+        # log(v / alpha / (a / us**2 + b)) <= log f(k), with 1 / alpha = 1.1239 + 1.1328 / (b - 3.4)
+        inv_alpha = 1.1239 + 1.1328 / (b - 3.4)
+        if (math.log(v * inv_alpha * us2 / (a + b * us2))
+                <= -mean + k * log_mean - _log_factorial(k)):
+            return k
+
+
+# Taylor coefficients of sin(x) / x - 1 and cos(x) - 1 in x**2, highest power first; on
+# |x| <= pi/4 the truncation errors are below (pi/4)**17 / 17! = 5e-17 and (pi/4)**18 / 18!.
+_SIN_TAYLOR = tuple((-1.0) ** k / math.factorial(2 * k + 1) for k in range(7, 0, -1))
+_COS_TAYLOR = tuple((-1.0) ** k / math.factorial(2 * k) for k in range(8, 0, -1))
+
+
+@numba.njit(inline="always")
+def _unit_circle(u):
+    """``(cos(2 pi u), sin(2 pi u))`` with only + and * (so NumPy reproduces it bit for bit).
+
+    ``4 u = q + r`` with ``q`` whole and ``|r| <= 1/2`` (exact: Sterbenz), ``x = pi r / 2``;
+    Taylor polynomials on ``|x| <= pi / 4``, then the quadrant ``q mod 4`` rotates the pair.
+    About 1e-16 absolute error, several times faster than the C library's ``sincos`` here.
+    """
+    w = 4.0 * u
+    quadrant = math.floor(w + 0.5)
+    x = 0.5 * math.pi * (w - quadrant)
+    x2 = x * x
+    sin_poly = 0.0
+    for c in _SIN_TAYLOR:
+        sin_poly = (sin_poly + c) * x2
+    cos_poly = 0.0
+    for c in _COS_TAYLOR:
+        cos_poly = (cos_poly + c) * x2
+    sin_x = x + x * sin_poly
+    cos_x = 1.0 + cos_poly
+    # quadrant 0: (c, s); 1: (-s, c); 2: (-c, -s); 3: (s, -c); branch-free selection
+    odd = quadrant & 1
+    cos_sign = 1.0 - 2.0 * (((quadrant + 1) >> 1) & 1)
+    sin_sign = 1.0 - 2.0 * ((quadrant >> 1) & 1)
+    return cos_sign * (sin_x if odd else cos_x), sin_sign * (cos_x if odd else sin_x)
+
+
+@numba.njit(inline="always")
+def _box_muller(pixel_key):
+    """Two independent standard normals from uniforms 0 and 1 of ``pixel_key``.
+
+    ``(r cos(theta), r sin(theta))`` with ``r = sqrt(-2 log u0)`` and ``theta = 2 pi u1``
+    (G. E. P. Box and M. E. Muller, Ann. Math. Statist. 29, 610-611, 1958).
+    """
+    radius = math.sqrt(-2.0 * math.log(uniform_open(pixel_key, 0)))
+    cos_t, sin_t = _unit_circle(uniform_open(pixel_key, 1))
+    return radius * cos_t, radius * sin_t
+
+
+@numba.njit(inline="always")
+def _detect(photons, pixel_key, z, eta, dark, read_noise, full_well, gain, offset, max_code,
+            noise):
+    """Digital number (float64) of one pixel; ``z`` is its standard normal read-noise draw."""
+    electrons = eta * np.float64(photons) + dark
+    if noise:
+        electrons = _poisson(pixel_key, electrons) + read_noise * z
+    return min(np.rint(min(max(electrons, 0.0), full_well) * gain + offset), max_code)
+
+
+@numba.njit(cache=True, parallel=True)
+def camera_chain(photons, eta, dark, read_noise, full_well, gain, offset, max_code, seed,
+                 capture, noise, out):
+    """Detect flat mean photon counts ``photons`` into flat digital numbers ``out``.
+
+    Per pixel ``i``: ``mu = eta * photons[i] + dark`` (mean electrons, float64); if ``noise``,
+    ``e = Poisson(mu) + read_noise * z_i`` from counter-based sub-streams (see the section
+    notes), else ``e = mu``; then ``out[i] = min(rint(clip(e, 0, full_well) * gain +
+    offset), max_code)`` (round half to even), written in ``out``'s integer dtype. ``seed``
+    and ``capture`` are uint64; ``photons`` float32 or float64, finite and >= 0.
+    """
+    key = stream_key(seed, capture)
+    n = photons.shape[0]
+    for pair in numba.prange((n + 1) // 2):
+        i = 2 * pair
+        even_key = mix64(key ^ (np.uint64(i) * _GAMMA))
+        z_even = z_odd = 0.0
+        if noise and read_noise > 0.0:
+            z_even, z_odd = _box_muller(even_key)
+        out[i] = _detect(photons[i], even_key, z_even, eta, dark, read_noise, full_well, gain,
+                         offset, max_code, noise)
+        if i + 1 < n:
+            odd_key = mix64(key ^ (np.uint64(i + 1) * _GAMMA))
+            out[i + 1] = _detect(photons[i + 1], odd_key, z_odd, eta, dark, read_noise,
+                                 full_well, gain, offset, max_code, noise)
+
+
+def camera_chain_reference(photons, eta, dark, read_noise, full_well, gain, offset, max_code,
+                           seed, capture, noise, out):
+    """NumPy reference of :func:`camera_chain` (slow: a Python loop over pixels if ``noise``).
+
+    Bit-identical to the kernel: same uniforms, same samplers, same C-library functions.
+    """
+    mean = eta * np.asarray(photons, dtype=np.float64) + dark
+    electrons = mean.copy()
+    if noise:
+        with np.errstate(over="ignore"):
+            keys = stream_key_reference(seed, capture) ^ (
+                np.arange(mean.size, dtype=np.uint64) * _GAMMA)
+        keys = mix64_reference(keys)
+        z = np.zeros(mean.size)
+        if read_noise > 0.0:
+            for pair, (u0, u1) in enumerate(zip(uniform_open_reference(keys[::2], 0),
+                                                uniform_open_reference(keys[::2], 1))):
+                radius = math.sqrt(-2.0 * math.log(u0))
+                cos_t, sin_t = _unit_circle.py_func(float(u1))
+                z[2 * pair] = radius * cos_t
+                if 2 * pair + 1 < mean.size:
+                    z[2 * pair + 1] = radius * sin_t
+        for i, pixel_key in enumerate(keys):
+            electrons[i] = _poisson_reference(pixel_key, mean[i]) + read_noise * z[i]
+    levels = np.rint(np.clip(electrons, 0.0, full_well) * gain + offset)
+    out[...] = np.minimum(levels, max_code)
+
+
+def _poisson_reference(pixel_key, mean):
+    """Scalar reference of :func:`_poisson`: the same uniforms, in the same order."""
+    uniforms = uniform_open_reference(pixel_key, np.arange(2, 34))
+    counter = 0
+
+    def draw():
+        nonlocal uniforms, counter
+        if counter == uniforms.size:
+            more = np.arange(2 + counter, 2 + 2 * counter)
+            uniforms = np.concatenate([uniforms, uniform_open_reference(pixel_key, more)])
+        counter += 1
+        return float(uniforms[counter - 1])
+
+    if mean < _POISSON_PTRS_MIN:
+        limit = math.exp(-mean)
+        product = draw()
+        k = 0.0
+        while product > limit:
+            product *= draw()
+            k += 1.0
+        return k
+    b = 0.931 + 2.53 * math.sqrt(mean)
+    a = -0.059 + 0.02483 * b
+    v_r = 0.9277 - 3.6224 / (b - 2.0)
+    while True:
+        u = draw() - 0.5
+        v = draw()
+        us = 0.5 - abs(u)
+        if us == 0.0:
+            continue
+        k = float(math.floor((2.0 * a / us + b) * u + mean + 0.43))
+        if us >= 0.07 and v <= v_r:
+            return k
+        if k < 0.0 or (us < 0.013 and v > us):
+            continue
+        us2 = us * us
+        inv_alpha = 1.1239 + 1.1328 / (b - 3.4)
+        if (math.log(v * inv_alpha * us2 / (a + b * us2))
+                <= -mean + k * math.log(mean) - _log_factorial.py_func(k)):
+            return k
+
 
 # ---------------------------------------------------------------------------- media
+# Entry (k, j) of a Gaussian transmission matrix with ``n_in`` columns is drawn from counters
+# ``2 c`` and ``2 c + 1`` with ``c = k * n_in + j`` (Box-Muller, both outputs used), so it is a
+# pure function of (key, k, j). A drifted matrix is the recursion ``t <- decay[m] t + gain[m]
+# g_m`` over independent streams ``keys[m]`` (``decay[0] = 0, gain[0] = 1``: the base matrix).
+# Everything is float64 until the final store. The transcendental functions are the C
+# library's (what Numba calls); the reference calls the same ones through ``math`` because
+# NumPy's SIMD ``log`` can differ from it in the last bit.
+
+
+@numba.njit(inline="always")
+def _gaussian_entry(keys, decay, gain, index, scale):
+    re = 0.0
+    im = 0.0
+    for m in range(keys.shape[0]):
+        u1 = uniform_open(keys[m], 2 * index)
+        u2 = uniform_open(keys[m], 2 * index + 1)
+        radius = np.sqrt(-2.0 * np.log(u1)) * scale
+        angle = _TWO_PI * u2
+        re = decay[m] * re + gain[m] * (radius * np.cos(angle))
+        im = decay[m] * im + gain[m] * (radius * np.sin(angle))
+    return complex(re, im)
+
+
+@numba.njit(cache=True, parallel=True)
+def gaussian_block(keys, decay, gain, rows, col0, n_in_total, scale, transpose, out):
+    """Fill ``out`` with rows ``rows`` and columns ``col0, col0 + 1, ...`` of a Gaussian matrix.
+
+    ``out[a, b] = T[rows[a], col0 + b]``, or ``out[b, a]`` (the transposed block, the layout of
+    ``T.T``) when ``transpose``. ``T`` has ``n_in_total`` columns; each stream contributes
+    ``scale * sqrt(-2 ln u1) * exp(2 pi i u2)`` and streams are combined by the drift
+    recursion with coefficients ``decay``, ``gain`` (float64 arrays, one per key).
+    """
+    n_rows = rows.shape[0]
+    if transpose:
+        for b in numba.prange(out.shape[0]):
+            j = col0 + b
+            for a in range(n_rows):
+                out[b, a] = _gaussian_entry(keys, decay, gain, rows[a] * n_in_total + j, scale)
+    else:
+        n_cols = out.shape[1]
+        for a in numba.prange(n_rows):
+            start = rows[a] * n_in_total + col0
+            for b in range(n_cols):
+                out[a, b] = _gaussian_entry(keys, decay, gain, start + b, scale)
+
+
+def _libm(function, values):
+    """Apply a ``math`` (C library) function elementwise, as compiled code does."""
+    return np.frompyfunc(function, 1, 1)(values).astype(np.float64)
+
+
+def gaussian_block_reference(keys, decay, gain, rows, col0, n_in_total, scale, transpose,
+                             out):
+    """NumPy reference of :func:`gaussian_block` (bit-identical)."""
+    n_cols = out.shape[0] if transpose else out.shape[1]
+    index = (np.asarray(rows, dtype=np.int64)[:, None] * np.int64(n_in_total)
+             + (np.int64(col0) + np.arange(n_cols, dtype=np.int64))[None, :])
+    re = np.zeros(index.shape)
+    im = np.zeros(index.shape)
+    for key, a, b in zip(keys, decay, gain, strict=True):
+        u1 = uniform_open_reference(key, 2 * index)
+        u2 = uniform_open_reference(key, 2 * index + 1)
+        radius = np.sqrt(-2.0 * _libm(math.log, u1)) * scale
+        angle = _TWO_PI * u2
+        re = a * re + b * (radius * _libm(math.cos, angle))
+        im = a * im + b * (radius * _libm(math.sin, angle))
+    value = np.empty(index.shape, dtype=np.complex128)
+    value.real = re
+    value.imag = im
+    out[...] = value.T if transpose else value
+
 
 # ---------------------------------------------------------------------------- dmd

@@ -1,0 +1,385 @@
+"""Tests of lightsim.camera: kernel = reference, exact noise-free chain, noise statistics."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pytest
+import scipy.special
+import scipy.stats
+from hypothesis import given
+from hypothesis import strategies as st
+
+import validation
+from lightsim import _kernels
+from lightsim.camera import Camera, PhotonTransfer, photon_transfer
+
+
+def reference_capture(camera, photons):
+    """What ``camera.capture(photons)`` returns, computed by the NumPy reference kernel."""
+    flat, shape = camera._prepare(photons)
+    out = np.empty(flat.size, dtype=camera.dtype)
+    _kernels.camera_chain_reference(flat, *camera._kernel_arguments(), out)
+    return out.reshape(shape)
+
+
+def poisson_camera(**kwargs):
+    """DN = electrons exactly: unit gain, no read noise, no dark current, deep well."""
+    return Camera(**dict(dict(bits=16, full_well=60_000.0, gain=1.0, read_noise=0.0,
+                              dark_current=0.0), **kwargs))
+
+
+# ---------------------------------------------------------------------------- kernel
+
+MEANS = st.one_of(
+    st.just(0.0),
+    st.floats(0.0, 1e-3),
+    st.floats(0.0, 9.999),
+    st.floats(9.5, 10.5),
+    st.floats(10.0, 1e3),
+    st.floats(1e3, 1e7),
+)
+
+
+@given(
+    photons=st.lists(MEANS, min_size=0, max_size=40),
+    bits=st.integers(1, 16),
+    gain=st.one_of(st.none(), st.floats(1e-3, 1e3)),
+    read_noise=st.one_of(st.just(0.0), st.floats(0.0, 50.0)),
+    offset=st.floats(0.0, 100.0),
+    qe=st.floats(0.01, 1.0),
+    dark_current=st.floats(0.0, 1e4),
+    seed=st.integers(0, 2**64 - 1),
+    capture_index=st.integers(0, 2**40),
+    noise=st.booleans(),
+    double=st.booleans(),
+)
+def test_kernel_matches_reference(photons, bits, gain, read_noise, offset, qe, dark_current,
+                                  seed, capture_index, noise, double):
+    camera = Camera(bits=bits, full_well=5e5, gain=gain, read_noise=read_noise, offset=offset,
+                    quantum_efficiency=qe, dark_current=dark_current, seed=seed, noise=noise)
+    photons = np.array(photons, dtype=np.float64 if double else np.float32)
+    camera.reset(capture_index)
+    expected = reference_capture(camera, photons)
+    np.testing.assert_array_equal(camera.capture(photons), expected)
+
+
+def test_kernel_matches_reference_fine_gain():
+    """A gain of 2**14 DN/e- resolves 1e-4 electron: kernel and reference floats agree."""
+    rng = np.random.default_rng(3)
+    photons = np.concatenate([rng.uniform(0, 12, 300), rng.exponential(50, 300)])
+    camera = Camera(bits=16, full_well=3.9, gain=2.0**14, read_noise=1.0, dark_current=0.0)
+    expected = reference_capture(camera, photons / 100)
+    np.testing.assert_array_equal(camera.capture(photons / 100), expected)
+
+
+def test_log_factorial_matches_lgamma():
+    k = np.arange(0, 2000, dtype=np.float64)
+    ours = np.array([_kernels._log_factorial.py_func(x) for x in k])
+    exact = scipy.special.gammaln(k + 1)
+    np.testing.assert_allclose(ours, exact, rtol=1e-14, atol=1e-12)
+
+
+def test_unit_circle_matches_cos_sin():
+    u = np.concatenate([np.random.default_rng(1).uniform(0, 1, 20_000),
+                        np.arange(1, 9) / 8, [2.0**-53, 0.125 + 2.0**-50]])
+    pairs = np.array([_kernels._unit_circle.py_func(float(x)) for x in u])
+    np.testing.assert_allclose(pairs[:, 0], np.cos(2 * np.pi * u), rtol=0, atol=2e-15)
+    np.testing.assert_allclose(pairs[:, 1], np.sin(2 * np.pi * u), rtol=0, atol=2e-15)
+
+
+# ---------------------------------------------------------------------------- randomness
+
+
+def test_same_seed_same_frames_and_successive_captures_differ():
+    photons = np.full((3, 16, 16), 200.0, dtype=np.float32)
+    a, b = Camera(seed=7), Camera(seed=7)
+    first = [a.capture(photons) for _ in range(3)]
+    second = [b.capture(photons) for _ in range(3)]
+    for x, y in zip(first, second):
+        np.testing.assert_array_equal(x, y)
+    assert not np.array_equal(first[0], first[1])
+    assert not np.array_equal(first[0], Camera(seed=8).capture(photons))
+    a.reset()
+    np.testing.assert_array_equal(a.capture(photons), first[0])
+    a.reset(2)
+    np.testing.assert_array_equal(a.capture(photons), first[2])
+    assert a.capture_index == 3
+
+
+def test_thread_count_does_not_change_frames():
+    photons = np.random.default_rng(0).exponential(100.0, 10_001)
+    threads = numba.get_num_threads()
+    camera = Camera(seed=11)
+    try:
+        numba.set_num_threads(1)
+        single = camera.capture(photons)
+    finally:
+        numba.set_num_threads(threads)
+    camera.reset()
+    np.testing.assert_array_equal(camera.capture(photons), single)
+
+
+def test_parameters_rebuild_identical_camera():
+    camera = Camera(bits=12, full_well=2e4, read_noise=3.0, dark_current=5.0, offset=4.5,
+                    quantum_efficiency=0.7, exposure=2e-3, binning=(1, 2), seed=99)
+    clone = Camera(**camera.parameters())
+    assert clone.parameters() == camera.parameters()
+    assert set(camera.parameters()) == {
+        "bits", "full_well", "read_noise", "dark_current", "gain", "offset",
+        "quantum_efficiency", "exposure", "binning", "seed", "noise"}
+    assert camera.gain == pytest.approx(4095 / 2e4)
+    photons = np.full((2, 8, 8), 1000.0)
+    np.testing.assert_array_equal(camera.capture(photons), clone.capture(photons))
+    assert "binning=(1, 2)" in repr(camera)
+
+
+def test_parameters_are_read_only():
+    camera = Camera()
+    with pytest.raises(AttributeError):
+        camera.gain = 2.0
+
+
+# ---------------------------------------------------------------------------- noise-free chain
+
+
+def test_noise_free_exact_values():
+    # mu_e = 0.5 * photons + 100 e-/s * 0.01 s; DN = rint(0.25 * clip(mu_e, 0, 2000) + 2)
+    camera = Camera(bits=10, full_well=2000.0, gain=0.25, offset=2.0, quantum_efficiency=0.5,
+                    dark_current=100.0, exposure=0.01, noise=False)
+    photons = np.array([0.0, 3.0, 18.0, 26.0, 1000.0, 3998.0, 1e9])
+    # mu_e:             1     2.5   10    14    501     2000    clipped to 2000
+    # 0.25 mu_e + 2:    2.25  2.625 4.5   5.5   127.25  502     502
+    expected = np.array([2, 3, 4, 6, 127, 502, 502], dtype=np.uint16)  # half to even
+    out = camera.capture(photons)
+    assert out.dtype == np.uint16
+    np.testing.assert_array_equal(out, expected)
+    np.testing.assert_array_equal(camera.mean_electrons(photons)[:5], [1, 2.5, 10, 14, 501])
+
+
+def test_noise_free_top_code_clip():
+    camera = Camera(bits=8, full_well=2000.0, gain=0.25, offset=2.0, dark_current=0.0,
+                    noise=False)
+    out = camera.capture(np.array([100.0, 1012.0, 1013.0, 1e6], dtype=np.float32))
+    np.testing.assert_array_equal(out, [27, 255, 255, 255])  # 0.25*1012 + 2 = 255
+    assert out.dtype == np.uint8
+
+
+@given(photons=st.lists(st.floats(0.0, 1e5), min_size=1, max_size=30),
+       offset=st.floats(0.0, 50.0), gain=st.floats(1e-3, 10.0))
+def test_noise_free_capture_is_rounded_expected_dn(photons, offset, gain):
+    camera = Camera(bits=12, gain=gain, offset=offset, noise=False)
+    expected = np.rint(camera.expected_dn(photons))
+    np.testing.assert_array_equal(camera.capture(photons), expected)
+
+
+def test_binning_sums_photons_before_detection():
+    rng = np.random.default_rng(4)
+    photons = rng.uniform(0, 400, (2, 4, 6))
+    camera = Camera(bits=16, full_well=1e4, gain=7.0, offset=1.0, quantum_efficiency=0.8,
+                    dark_current=50.0, exposure=0.02, binning=(2, 3), noise=False)
+    out = camera.capture(photons)
+    assert out.shape == (2, 2, 2)
+    for f in range(2):
+        for r in range(2):
+            for c in range(2):
+                total = photons[f, 2 * r:2 * r + 2, 3 * c:3 * c + 3].sum()
+                electrons = min(0.8 * total + 50.0 * 0.02, 1e4)
+                assert out[f, r, c] == min(round(7.0 * electrons + 1.0), 65535)
+    assert Camera(binning=2).capture(np.zeros((4, 6))).shape == (2, 3)
+
+
+def test_empty_and_integer_input():
+    camera = Camera(noise=False)
+    out = camera.capture(np.zeros((0, 5)))
+    assert out.shape == (0, 5) and out.dtype == np.uint8
+    np.testing.assert_array_equal(camera.capture(np.array([[10, 300]])),
+                                  camera.capture(np.array([[10.0, 300.0]])))
+
+
+@pytest.mark.parametrize("bits, dtype", [(1, np.uint8), (8, np.uint8), (9, np.uint16),
+                                         (12, np.uint16), (16, np.uint16)])
+def test_dtype_and_max_code(bits, dtype):
+    camera = Camera(bits=bits)
+    assert camera.dtype == np.dtype(dtype) and camera.max_code == 2**bits - 1
+    out = camera.capture(np.array([0.0, 1e12]))
+    assert out.dtype == np.dtype(dtype)
+    assert out[1] == 2**bits - 1
+
+
+# ---------------------------------------------------------------------------- statistics
+
+
+@pytest.mark.parametrize("mean", [0.05, 0.7, 4.0, 9.99, 10.0, 37.5, 800.0, 20_000.0])
+def test_poisson_mean_and_variance(mean):
+    n = 200_000
+    x = poisson_camera(seed=int(mean * 100)).capture(np.full(n, mean)).astype(np.float64)
+    assert abs(x.mean() - mean) <= 5 * np.sqrt(mean / n)
+    # Var of the sample variance of a Poisson law: (mu4 - sigma**4) / n = (lambda + 2 lambda**2) / n
+    assert abs(x.var(ddof=1) - mean) <= 5 * np.sqrt((mean + 2 * mean**2) / n)
+
+
+@pytest.mark.parametrize("mean", [3.5, 9.0, 10.0, 25.0, 140.0])
+def test_poisson_distribution_chi_square(mean):
+    """Goodness of fit on the whole pmf (catches errors that keep mean and variance)."""
+    n = 200_000
+    x = poisson_camera(seed=5).capture(np.full(n, mean)).astype(np.int64)
+    law = scipy.stats.poisson(mean)
+    low, high = int(law.ppf(1e-4)), int(law.isf(1e-4))
+    inner = np.arange(low + 1, high)  # bins: k <= low, each k in (low, high), k >= high
+    observed = np.array([np.sum(x <= low), *[np.sum(x == k) for k in inner], np.sum(x >= high)])
+    expected = n * np.array([law.cdf(low), *law.pmf(inner), law.sf(high - 1)])
+    chi2 = np.sum((observed - expected) ** 2 / expected)
+    dof = observed.size - 1
+    assert chi2 <= dof + 5 * np.sqrt(2 * dof)
+
+
+def test_read_noise_variance_and_pairing():
+    """Var(DN) = K**2 (mu_e + sigma_r**2) + 1/12; Box-Muller pairs give uncorrelated pixels."""
+    n, mean, sigma, gain = 200_000, 200.0, 30.0, 1.0
+    camera = poisson_camera(read_noise=sigma, gain=gain, seed=3)
+    frames = camera.capture(np.full((2, n), mean)).astype(np.float64)
+    x = frames[0]
+    total = gain**2 * (mean + sigma**2) + 1 / 12
+    assert abs(x.mean() - gain * mean) <= 5 * np.sqrt(total / n)
+    assert abs(x.var(ddof=1) - total) <= 5 * total * np.sqrt(2 / n)
+    # neighbours share one Box-Muller pair (cos, sin): they must stay uncorrelated
+    even, odd = x[0::2] - x.mean(), x[1::2] - x.mean()
+    assert abs(np.mean(even * odd) / x.var()) <= 5 / np.sqrt(n / 2)
+    # successive captures are independent
+    assert abs(np.corrcoef(frames[0], frames[1])[0, 1]) <= 5 / np.sqrt(n)
+
+
+def test_binned_pixel_has_one_read_noise():
+    """(2, 2) binning of 25 photons: Poisson(100) + one N(0, 5**2), variance 125 (not 200)."""
+    n = 100_000
+    camera = poisson_camera(read_noise=5.0, binning=(2, 2), seed=8)
+    x = camera.capture(np.full((n, 2, 2), 25.0)).astype(np.float64).ravel()
+    total = 100.0 + 25.0 + 1 / 12
+    assert abs(x.var(ddof=1) - total) <= 5 * total * np.sqrt(2 / n)
+
+
+def test_saturation_with_noise():
+    default = Camera(read_noise=5.0)
+    assert np.all(default.capture(np.full(1000, 1e9)) == 255)
+    # full well reached before the top code: DN = rint(full_well * K + offset) = rint(150.6)
+    shallow = Camera(bits=8, full_well=1000.0, gain=0.15, offset=0.6, read_noise=5.0)
+    assert np.all(shallow.capture(np.full(1000, 5e4, dtype=np.float32)) == 151)
+
+
+def test_negative_electrons_clip_to_zero():
+    """Dark pixels: max(0, N(0, 3**2)) electrons at K = 1, so P(DN = 0) = Phi(0.5 / 3)."""
+    n = 100_000
+    camera = Camera(bits=12, gain=1.0, read_noise=3.0, dark_current=0.0, seed=4)
+    x = camera.capture(np.zeros(n))
+    p = scipy.stats.norm.cdf(0.5 / 3.0)
+    assert abs(np.mean(x == 0) - p) <= 5 * np.sqrt(p * (1 - p) / n)
+
+
+# ---------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(bits=0), ValueError, "bits"),
+    (dict(bits=17), ValueError, "bits"),
+    (dict(bits=8.0), TypeError, "bits"),
+    (dict(bits=True), TypeError, "bits"),
+    (dict(full_well=0.0), ValueError, "full_well"),
+    (dict(full_well=np.inf), ValueError, "full_well"),
+    (dict(read_noise=-1.0), ValueError, "read_noise"),
+    (dict(dark_current=-0.1), ValueError, "dark_current"),
+    (dict(gain=0.0), ValueError, "gain"),
+    (dict(gain=-2.0), ValueError, "gain"),
+    (dict(offset=-1.0), ValueError, "offset"),
+    (dict(quantum_efficiency=0.0), ValueError, "quantum_efficiency"),
+    (dict(quantum_efficiency=1.01), ValueError, "quantum_efficiency"),
+    (dict(quantum_efficiency=np.nan), ValueError, "quantum_efficiency"),
+    (dict(exposure=0.0), ValueError, "exposure"),
+    (dict(binning=0), ValueError, "binning"),
+    (dict(binning=(1, 2, 3)), ValueError, "binning"),
+    (dict(binning=1.5), TypeError, "binning"),
+    (dict(seed=-1), ValueError, "seed"),
+    (dict(seed=2**64), ValueError, "seed"),
+    (dict(noise="yes"), TypeError, "noise"),
+])
+def test_bad_parameters(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        Camera(**kwargs)
+
+
+@pytest.mark.parametrize("photons, error, match", [
+    (np.array([1.0, np.nan]), ValueError, "photons.*non-finite"),
+    (np.array([1.0, np.inf], dtype=np.float32), ValueError, "photons.*non-finite"),
+    (np.array([1.0, -0.5]), ValueError, "photons must be >= 0"),
+    (np.array([1.0 + 1j]), TypeError, "photons"),
+    (np.array(["a"]), TypeError, "photons"),
+    (np.array([np.finfo(np.float64).max]), ValueError, "photons are too large"),
+])
+def test_bad_photons(photons, error, match):
+    camera = Camera(dark_current=1e300, exposure=1.0)
+    for method in (camera.capture, camera.mean_electrons):
+        with pytest.raises(error, match=match):
+            method(photons)
+    assert camera.capture_index == 0
+
+
+def test_bad_binning_shapes():
+    with pytest.raises(ValueError, match="multiples"):
+        Camera(binning=(2, 2)).capture(np.zeros((3, 4)))
+    with pytest.raises(ValueError, match="multiples"):
+        Camera(binning=(1, 3)).capture(np.zeros((2, 4, 4)))
+    with pytest.raises(ValueError, match="frames"):
+        Camera(binning=2).capture(np.zeros(8))
+    with pytest.raises(ValueError, match="photons are too large"):
+        Camera(binning=2).capture(np.full((2, 2), 1e308))
+
+
+def test_bad_reset():
+    with pytest.raises(ValueError, match="capture_index"):
+        Camera().reset(-1)
+
+
+# ---------------------------------------------------------------------------- photon transfer
+
+
+def test_photon_transfer_gain_and_saturation():
+    camera = Camera(bits=12, seed=2)
+    levels = np.linspace(0.05, 1.3, 14) * camera.full_well
+    ptc = photon_transfer(camera, levels, shape=(64, 64))
+    assert isinstance(ptc, PhotonTransfer)
+    assert abs(ptc.gain - camera.gain) <= 5 * ptc.gain_se
+    assert ptc.fitted.sum() >= 3
+    # the variance collapses above the full well: the saturation point is near it
+    assert 0.8 * camera.max_code <= ptc.saturation <= camera.max_code
+    assert ptc.dark_mean == pytest.approx(0.0, abs=0.5)
+    assert camera.capture_index == levels.size + 1
+
+
+def test_photon_transfer_bad_input():
+    camera = Camera()
+    with pytest.raises(TypeError, match="camera"):
+        photon_transfer("camera", [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="photons_levels"):
+        photon_transfer(camera, [1.0, 2.0])
+    with pytest.raises(ValueError, match="photons_levels"):
+        photon_transfer(camera, [1.0, -2.0, 3.0])
+    with pytest.raises(ValueError, match="pairs"):
+        photon_transfer(camera, [1.0, 2.0, 3.0], pairs=0)
+    with pytest.raises(ValueError, match="at least 3"):
+        photon_transfer(camera, [1e6, 2e6, 3e6], shape=16)
+    with pytest.raises(ValueError, match="same mean"):
+        photon_transfer(Camera(noise=False), [0.0, 0.0, 0.0], shape=16)
+
+
+# ---------------------------------------------------------------------------- validation
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["camera photon transfer", "camera quantization",
+                                  "camera linearity"])
+def test_validation_case(name):
+    results = validation.run_case(name, "small")
+    assert results
+    for result in results:
+        assert result.passed, result
+
