@@ -1,10 +1,29 @@
 """lightsim: a physics-first simulator of optical processing units.
 
-Stages (one module each): :mod:`~lightsim.grid` (sampling), :mod:`~lightsim.propagation`
-(free-space propagation). See ``DESIGN.md`` for the whole chain.
+Stages (one module each, see ``DESIGN.md`` for the whole chain): :mod:`~lightsim.grid`
+(sampling), :mod:`~lightsim.propagation` (free-space propagation), :mod:`~lightsim.dmd`
+(binary input and encoders), :mod:`~lightsim.media` (transmission matrices),
+:mod:`~lightsim.camera` (EMVA 1288 detector), :mod:`~lightsim.holography` (linear readout from
+intensities), :mod:`~lightsim.opu` (the instrument) and :mod:`~lightsim.io` (HDF5 storage).
 """
 
+from . import io
+from .camera import Camera, PhotonTransfer, photon_transfer
+from .dmd import (
+    DMD,
+    BitPlaneEncoder,
+    MacroPixelLayout,
+    SeparatedBitPlanEncoder,
+    ThresholdEncoder,
+    lee_decode,
+    lee_hologram,
+    ternary,
+    ternary_values,
+)
 from .grid import Grid
+from .holography import off_axis_demodulate, phase_shifting, reference_projection
+from .media import GaussianMedium
+from .opu import OPU, PRESETS
 from .propagation import (
     AngularSpectrum,
     Fraunhofer,
@@ -23,11 +42,21 @@ from .propagation import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "DMD",
+    "OPU",
+    "PRESETS",
     "AngularSpectrum",
+    "BitPlaneEncoder",
+    "Camera",
     "Fraunhofer",
     "FresnelIR",
     "FresnelTF",
+    "GaussianMedium",
     "Grid",
+    "MacroPixelLayout",
+    "PhotonTransfer",
+    "SeparatedBitPlanEncoder",
+    "ThresholdEncoder",
     "angular_spectrum",
     "bandlimit_frequency",
     "critical_distance",
@@ -35,5 +64,14 @@ __all__ = [
     "fraunhofer_q",
     "fresnel",
     "fresnel_number",
+    "io",
+    "lee_decode",
+    "lee_hologram",
+    "off_axis_demodulate",
+    "phase_shifting",
+    "photon_transfer",
     "propagate",
+    "reference_projection",
+    "ternary",
+    "ternary_values",
 ]

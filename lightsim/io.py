@@ -1,0 +1,278 @@
+"""HDF5 storage of media, cameras, OPU configurations and calibrations.
+
+Files are data, never code: every object is stored as named scalar attributes and numeric
+datasets under one group, with the attributes ``schema`` (this module's
+:data:`SCHEMA_VERSION`) and ``kind`` on the root. A loader checks the schema version, the
+kind, and the presence, dtype and shape of every field before it builds anything, and raises
+:class:`FormatError` (a ``ValueError``) otherwise. Writes are atomic: the file is written to
+a temporary name in the same folder, flushed, fsynced and moved over the target with
+``os.replace``, so a crash leaves either the old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from .camera import Camera
+from .dmd import DMD
+from .media import GaussianMedium
+from .opu import OPU
+
+SCHEMA_VERSION = 1
+
+
+class FormatError(ValueError):
+    """A file that is not a valid lightsim HDF5 file of the expected kind and schema."""
+
+
+def atomic_write(path, write):
+    """Call ``write(h5file)`` on a temporary file, then move it over ``path`` atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        with h5py.File(tmp, "w") as f:
+            f.attrs["schema"] = SCHEMA_VERSION
+            write(f)
+            f.flush()
+        with open(tmp, "rb+") as raw:
+            os.fsync(raw.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def _open(path, kind):
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no such file: {path}")
+    try:
+        f = h5py.File(path, "r")
+    except OSError as err:
+        raise FormatError(f"{path} is not a readable HDF5 file ({err})") from err
+    schema = f.attrs.get("schema")
+    if schema is None:
+        f.close()
+        raise FormatError(f"{path} has no 'schema' attribute: not a lightsim file")
+    if int(schema) > SCHEMA_VERSION:
+        f.close()
+        raise FormatError(f"{path} has schema {int(schema)}, newer than this lightsim "
+                          f"(reads up to {SCHEMA_VERSION}): upgrade lightsim")
+    found = f.attrs.get("kind")
+    if found != kind:
+        f.close()
+        raise FormatError(f"{path} holds {found!r}, expected {kind!r}")
+    return f
+
+
+def _attrs(group, spec, path):
+    """Read scalar attributes ``spec = {name: type}``, checking presence and type."""
+    out = {}
+    for name, kind in spec.items():
+        if name not in group.attrs:
+            raise FormatError(f"{path}: missing attribute {name!r}")
+        value = group.attrs[name]
+        if isinstance(value, bytes):
+            value = value.decode()
+        if kind is str:
+            ok = isinstance(value, str)
+        else:
+            ok = np.ndim(value) == 0 and np.issubdtype(np.asarray(value).dtype, np.number)
+        if not ok:
+            raise FormatError(f"{path}: attribute {name!r} has invalid value {value!r}")
+        out[name] = kind(value)
+    return out
+
+
+def _dataset(group, name, dtype_kinds, shape, path):
+    """Read a dataset, checking its dtype kind (e.g. ``"fc"``) and shape."""
+    if name not in group:
+        raise FormatError(f"{path}: missing dataset {name!r}")
+    data = group[name]
+    if data.dtype.kind not in dtype_kinds or data.shape != tuple(shape):
+        raise FormatError(f"{path}: dataset {name!r} has dtype {data.dtype} and shape "
+                          f"{data.shape}, expected kind {dtype_kinds!r} and shape {shape}")
+    values = data[()]
+    if values.dtype.kind in "fc" and not np.isfinite(values).all():
+        raise FormatError(f"{path}: dataset {name!r} contains NaN or inf")
+    return values
+
+
+# ---------------------------------------------------------------------------- parameters
+# Constructor parameters (``obj.parameters()``) are stored as plain data: scalars and strings
+# as attributes, arrays as datasets, nested dicts as sub-groups, lists of dicts as sub-groups
+# named "0", "1", ... under a group carrying ``list = True``. Rebuilding an object goes
+# through its constructor, so every value is validated again on load.
+
+
+def _write_parameters(group, params):
+    for key, value in params.items():
+        if isinstance(value, dict):
+            _write_parameters(group.create_group(key), value)
+        elif isinstance(value, (list, tuple)) and value and isinstance(value[0], dict):
+            sub = group.create_group(key)
+            sub.attrs["list"] = True
+            for index, item in enumerate(value):
+                _write_parameters(sub.create_group(str(index)), item)
+        elif isinstance(value, np.ndarray) and value.ndim > 0:
+            group.create_dataset(key, data=value)
+        elif value is None:
+            group.attrs[key] = h5py.Empty("f")
+        else:
+            group.attrs[key] = value
+
+
+def _read_parameters(group):
+    if group.attrs.get("list", False):
+        return [_read_parameters(group[str(i)]) for i in range(len(group))]
+    out = {}
+    for key, value in group.attrs.items():
+        if isinstance(value, h5py.Empty):
+            value = None
+        elif isinstance(value, bytes):
+            value = value.decode()
+        elif isinstance(value, np.ndarray):
+            value = tuple(value.tolist())
+        elif isinstance(value, np.generic):
+            value = value.item()
+        out[key] = value
+    for key, item in group.items():
+        out[key] = _read_parameters(item) if isinstance(item, h5py.Group) else item[()]
+    return out
+
+
+def _build(kind, factory, params, path):
+    """Call ``factory(**params)``, turning a validation error into a :class:`FormatError`."""
+    try:
+        return factory(**params)
+    except (TypeError, ValueError) as err:
+        raise FormatError(f"{path}: invalid {kind} parameters ({err})") from err
+
+
+def _save_object(path, kind, params, extra=None):
+    def write(f):
+        f.attrs["kind"] = kind
+        _write_parameters(f.create_group("parameters"), params)
+        if extra is not None:
+            extra(f)
+
+    return atomic_write(path, write)
+
+
+def _load_parameters(f, path):
+    if "parameters" not in f or not isinstance(f["parameters"], h5py.Group):
+        raise FormatError(f"{path}: missing group 'parameters'")
+    return _read_parameters(f["parameters"])
+
+
+# ---------------------------------------------------------------------------- media
+
+
+def save_medium(path, medium, *, dense=False):
+    """Save a medium as its seed and parameters (a few bytes), and densely if asked.
+
+    The parameters rebuild the same matrix bit for bit (drift history included);
+    ``dense=True`` also stores the ``(n_out, n_in)`` complex matrix, for use outside lightsim.
+    """
+    if not isinstance(medium, GaussianMedium):
+        raise TypeError(f"medium must be a GaussianMedium, got {type(medium).__name__}")
+
+    def extra(f):
+        if dense:
+            f.create_dataset("matrix", data=medium.matrix(), compression="gzip")
+
+    return _save_object(path, "medium", medium.parameters(), extra)
+
+
+def load_medium(path):
+    """Rebuild a medium saved by :func:`save_medium` (its seed and parameters)."""
+    with _open(path, "medium") as f:
+        params = _load_parameters(f, path)
+        medium = _build("medium", GaussianMedium, params, path)
+        if "matrix" in f:
+            _dataset(f, "matrix", "c", (medium.n_out, medium.n_in), path)
+    return medium
+
+
+def load_medium_matrix(path):
+    """The dense matrix stored by ``save_medium(..., dense=True)``, checked for shape."""
+    with _open(path, "medium") as f:
+        params = _load_parameters(f, path)
+        shape = (params.get("n_out"), params.get("n_in"))
+        return _dataset(f, "matrix", "c", shape, path)
+
+
+# ---------------------------------------------------------------------------- cameras
+
+
+def save_camera(path, camera):
+    """Save a :class:`Camera` (its constructor parameters)."""
+    if not isinstance(camera, Camera):
+        raise TypeError(f"camera must be a lightsim.Camera, got {type(camera).__name__}")
+    return _save_object(path, "camera", camera.parameters())
+
+
+def load_camera(path):
+    """Rebuild a :class:`Camera` saved by :func:`save_camera` (its noise stream restarts)."""
+    with _open(path, "camera") as f:
+        params = _load_parameters(f, path)
+    return _build("camera", Camera, params, path)
+
+
+# ---------------------------------------------------------------------------- OPUs
+
+
+def save_opu(path, opu):
+    """Save an :class:`OPU`: configuration, medium, DMD, camera, reference and calibration.
+
+    The medium is stored by seed and parameters (drift included), the reference field and the
+    calibration (if any) as datasets, so :func:`load_opu` gives an instrument that returns the
+    same projections (its camera noise stream restarts from the camera's seed).
+    """
+    if not isinstance(opu, OPU):
+        raise TypeError(f"opu must be a lightsim.OPU, got {type(opu).__name__}")
+    options = {key: value for key, value in opu.config.items() if key != "camera"}
+    params = dict(n_in=opu.n_in, n_out=opu.n_out, preset=opu.preset, seed=opu.seed,
+                  options=options, medium=opu.medium.parameters(),
+                  dmd=opu.dmd.parameters())
+    if opu.camera is not None:
+        params["camera"] = opu.camera.parameters()
+
+    def extra(f):
+        f.create_dataset("reference", data=opu.reference)
+        if opu.calibration is not None:
+            f.create_dataset("calibration", data=opu.calibration)
+
+    return _save_object(path, "opu", params, extra)
+
+
+def load_opu(path):
+    """Rebuild an :class:`OPU` saved by :func:`save_opu`."""
+    with _open(path, "opu") as f:
+        params = _load_parameters(f, path)
+        missing = {"n_in", "n_out", "preset", "seed", "options", "medium", "dmd"} - set(params)
+        if missing:
+            raise FormatError(f"{path}: missing OPU parameter(s) {sorted(missing)}")
+        n_grains = params["n_out"] * params["options"].get("grains", 1)
+        reference = _dataset(f, "reference", "c", (n_grains,), path)
+        calibration = (_dataset(f, "calibration", "f", (params["n_out"],), path)
+                       if "calibration" in f else None)
+    medium = _build("medium", GaussianMedium, params["medium"], path)
+    dmd = _build("dmd", DMD, params["dmd"], path)
+    camera = _build("camera", Camera, params["camera"], path) if "camera" in params else None
+    opu = _build("OPU", OPU, dict(n_in=params["n_in"], n_out=params["n_out"],
+                                  preset=params["preset"], seed=params["seed"], medium=medium,
+                                  dmd=dmd, camera=camera, **params["options"]), path)
+    opu.reference = reference.astype(np.complex64)
+    if calibration is not None:
+        opu.calibration = calibration
+    return opu

@@ -1,0 +1,302 @@
+"""Scattering media: transmission matrices generated from a seed, block by block.
+
+Model
+-----
+A multiply scattering medium maps ``n_in`` input modes (DMD mirrors) to ``n_out`` output modes
+(camera speckle grains) through a complex transmission matrix ``T`` of shape ``(n_out, n_in)``:
+``E_out = T E_in``. Far from the medium's surface and for a thick enough sample, the entries of
+``T`` are i.i.d. circular complex Gaussian variables (fully developed speckle: J. W. Goodman,
+*Speckle Phenomena in Optics*, Roberts & Co., 2007, ch. 2-3; measured transmission matrices
+follow this model: S. M. Popoff et al., Phys. Rev. Lett. 104, 100601, 2010). Here
+``E |T_kj|**2 = 1 / n_in`` (real and imaginary parts each of variance ``1 / (2 n_in)``), so an
+output field ``T x`` has mean intensity ``||x||**2 / n_in``.
+
+Generation
+----------
+Entry ``(k, j)`` is a pure function of ``(seed, k, j)``: the counter-based generator of
+:mod:`lightsim._kernels` draws two uniforms from counters ``2 c`` and ``2 c + 1`` with
+``c = k n_in + j`` and the Box-Muller transform turns them into the real and imaginary parts
+(G. E. P. Box and M. E. Muller, Ann. Math. Statist. 29, 610, 1958). The same seed therefore
+gives the same matrix bit for bit whatever the block size, the thread count or the subset of
+rows asked for, and a huge matrix never has to sit whole in memory. (Entries are computed in
+float64 with the C library's ``log``, ``cos`` and ``sin``; another libm could change the last
+bit of an entry, never its statistics.)
+
+Drift
+-----
+``T' = rho T + sqrt(1 - rho**2) W`` with ``W`` an independent Gaussian matrix of the same
+statistics, so ``T'`` has the same law as ``T`` and correlation ``rho`` with it. Drifts chain;
+the history ``(rho_m, seed_m)`` is part of the medium's parameters.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import _checks, _kernels
+
+CACHE_LIMIT = 2 * 1024**3
+"""Largest dense ``T.T`` (bytes) that ``cache="auto"`` keeps in memory."""
+
+BLOCK_BYTES = 64 * 1024**2
+"""Target size (bytes) of one streamed column block of ``T.T``."""
+
+_MAX_SEED = 2**64 - 1
+_MAX_ENTRIES = 2**61  # counters 2 (k n_in + j) + 1 must fit in a signed 64-bit integer
+
+
+def _seed(name, value):
+    return _checks.integer(name, value, minimum=0, maximum=_MAX_SEED)
+
+
+class GaussianMedium:
+    """I.i.d. circular complex Gaussian transmission matrix ``T`` ``(n_out, n_in)``.
+
+    ``E |T_kj|**2 = 1 / n_in``; see the module docstring for the model (Goodman 2007;
+    Popoff et al., PRL 104, 100601, 2010) and the generation scheme.
+
+    Parameters
+    ----------
+    n_in : int
+        Number of input modes (columns of ``T``), >= 1.
+    n_out : int
+        Number of output modes (rows of ``T``), >= 1.
+    seed : int
+        Seed in ``[0, 2**64)``; the matrix is a pure function of it.
+    dtype : complex64 or complex128
+        Storage and arithmetic precision (entries are computed in float64, then rounded).
+    cache : {"auto", True, False}
+        Keep the dense ``T.T`` in memory after its first use. ``"auto"`` caches when it takes
+        at most :data:`CACHE_LIMIT` bytes; otherwise :meth:`apply` streams ``T.T`` in column
+        blocks, regenerated on every call.
+    block : int, optional
+        Number of outputs per streamed block; default: blocks of about :data:`BLOCK_BYTES`.
+    drift_rho, drift_seed : sequence
+        Drift history (see :meth:`drift`); normally left empty and filled by :meth:`drift` or
+        by ``GaussianMedium(**medium.parameters())``.
+
+    Notes
+    -----
+    For real or boolean inputs, :meth:`apply` multiplies by ``T.T`` viewed as a real
+    ``(n_in, 2 n_out)`` matrix of interleaved real and imaginary parts: one real GEMM with half
+    the floating-point work of a complex product, and no copy of ``T``.
+    """
+
+    def __init__(self, n_in, n_out, seed=0, dtype=np.complex64, *, cache="auto", block=None,
+                 drift_rho=(), drift_seed=()):
+        self.n_in = _checks.integer("n_in", n_in, minimum=1)
+        self.n_out = _checks.integer("n_out", n_out, minimum=1)
+        if self.n_in * self.n_out > _MAX_ENTRIES:
+            raise ValueError(f"n_in * n_out must be <= 2**61, got {self.n_in} * {self.n_out}")
+        self.seed = _seed("seed", seed)
+        self.dtype = _checks.complex_dtype("dtype", dtype)
+        if isinstance(cache, str) and cache == "auto":
+            self.cache = "auto"
+        elif isinstance(cache, (bool, np.bool_)):
+            self.cache = bool(cache)
+        else:
+            raise ValueError(f"cache must be 'auto', True or False, got {cache!r}")
+        self.block = None if block is None else _checks.integer("block", block, minimum=1)
+        rhos, seeds = tuple(drift_rho), tuple(drift_seed)
+        if len(rhos) != len(seeds):
+            raise ValueError(f"drift_rho and drift_seed must have the same length, got "
+                             f"{len(rhos)} and {len(seeds)}")
+        self.drift_rho = tuple(_checks.in_range("drift_rho", r, 0.0, 1.0) for r in rhos)
+        self.drift_seed = tuple(_seed("drift_seed", s) for s in seeds)
+        self._tt = None
+
+    # ------------------------------------------------------------------ description
+
+    @property
+    def shape(self):
+        """``(n_out, n_in)``, the shape of ``T``."""
+        return (self.n_out, self.n_in)
+
+    @property
+    def cached(self):
+        """Whether ``T.T`` is (or will be, on first use) kept dense in memory."""
+        if self.cache == "auto":
+            return self.n_in * self.n_out * self.dtype.itemsize <= CACHE_LIMIT
+        return self.cache
+
+    def parameters(self):
+        """Constructor arguments that rebuild the same matrix: ``GaussianMedium(**p)``.
+
+        Keys ``n_in``, ``n_out``, ``seed`` (int), ``dtype`` (name) and, after a drift,
+        ``drift_rho`` (float64 array) and ``drift_seed`` (uint64 array, so that seeds above
+        ``2**63`` survive storage as HDF5 attributes), oldest step first.
+        """
+        params = {"n_in": self.n_in, "n_out": self.n_out, "seed": self.seed,
+                  "dtype": self.dtype.name}
+        if self.drift_rho:
+            params["drift_rho"] = np.array(self.drift_rho, dtype=np.float64)
+            params["drift_seed"] = np.array(self.drift_seed, dtype=np.uint64)
+        return params
+
+    def __repr__(self):
+        drift = f", drifts={len(self.drift_rho)}" if self.drift_rho else ""
+        return (f"GaussianMedium(n_in={self.n_in}, n_out={self.n_out}, seed={self.seed}, "
+                f"dtype={self.dtype.name}{drift})")
+
+    # ------------------------------------------------------------------ generation
+
+    def _streams(self):
+        """Keys and drift coefficients of the streams combined into ``T`` (see _kernels)."""
+        keys = [_kernels.stream_key_reference(self.seed, 0)]
+        keys += [_kernels.stream_key_reference(s, m)
+                 for m, s in enumerate(self.drift_seed, start=1)]
+        decay = (0.0,) + self.drift_rho
+        gain = (1.0,) + tuple(math.sqrt(1.0 - r * r) for r in self.drift_rho)
+        return np.array(keys, dtype=np.uint64), np.array(decay), np.array(gain)
+
+    def _generate(self, rows, out, transpose):
+        """Fill ``out`` with ``T[rows]`` (or its transpose) with the Numba kernel."""
+        keys, decay, gain = self._streams()
+        _kernels.gaussian_block(keys, decay, gain, rows, 0, self.n_in,
+                                math.sqrt(0.5 / self.n_in), transpose, out)
+        return out
+
+    def _transposed(self):
+        """The dense ``T.T`` ``(n_in, n_out)``, C-contiguous and read-only (the cache)."""
+        if self._tt is None:
+            tt = np.empty((self.n_in, self.n_out), dtype=self.dtype)
+            self._generate(np.arange(self.n_out, dtype=np.int64), tt, True)
+            tt.flags.writeable = False
+            self._tt = tt
+        return self._tt
+
+    def _block_width(self):
+        if self.block is not None:
+            return min(self.block, self.n_out)
+        return max(1, min(self.n_out, BLOCK_BYTES // (self.n_in * self.dtype.itemsize)))
+
+    def _blocks(self):
+        """Yield ``(k0, k1, T.T[:, k0:k1])`` with one reused buffer (never two blocks)."""
+        width = self._block_width()
+        buffer = np.empty(self.n_in * width, dtype=self.dtype)
+        for k0 in range(0, self.n_out, width):
+            k1 = min(k0 + width, self.n_out)
+            block = buffer[: self.n_in * (k1 - k0)].reshape(self.n_in, k1 - k0)
+            yield k0, k1, self._generate(np.arange(k0, k1, dtype=np.int64), block, True)
+
+    def _row_index(self, rows):
+        if isinstance(rows, slice):
+            return np.arange(self.n_out, dtype=np.int64)[rows]
+        index = np.asarray(rows)
+        if index.ndim != 1 or index.dtype.kind not in "iu":
+            raise TypeError(f"rows must be None, a slice or a 1-D integer array, got "
+                            f"shape {index.shape} and dtype {index.dtype}")
+        index = index.astype(np.int64)
+        bad = (index < -self.n_out) | (index >= self.n_out)
+        if bad.any():
+            raise ValueError(f"rows must be in [-{self.n_out}, {self.n_out}), got "
+                             f"{int(index[bad][0])}")
+        return np.where(index < 0, index + self.n_out, index)
+
+    def matrix(self, rows=None):
+        """The transmission matrix ``T`` ``(n_out, n_in)``, or the rows ``T[rows]``.
+
+        Parameters
+        ----------
+        rows : None, slice or 1-D integer array
+            Rows (outputs) to return; ``None`` for all of them.
+
+        Returns
+        -------
+        ndarray
+            When the medium is cached and ``rows`` is ``None``, a read-only view of the cache
+            (``T.T.T``, Fortran-ordered, no copy); otherwise a new C-contiguous array.
+        """
+        if rows is None:
+            if self.cached:
+                return self._transposed().T
+            index = np.arange(self.n_out, dtype=np.int64)
+        else:
+            index = self._row_index(rows)
+            if self.cached:
+                return np.ascontiguousarray(self._transposed().T[index])
+        return self._generate(index, np.empty((index.size, self.n_in), dtype=self.dtype), False)
+
+    # ------------------------------------------------------------------ products
+
+    def _input(self, name, X, n):
+        X = _checks.finite_array(name, X)
+        if X.ndim != 2 or X.shape[1] != n:
+            raise ValueError(f"{name} must have shape (n_samples, {n}), got shape {X.shape}")
+        return X
+
+    def _multiply(self, X, tt):
+        """``X @ tt`` for ``X`` already in the working dtype (real or complex)."""
+        if X.dtype.kind == "c":
+            return X @ tt
+        return (X @ tt.view(X.dtype)).view(self.dtype)
+
+    def apply(self, X):
+        """Output fields ``X @ T.T`` ``(n_samples, n_out)`` of input fields ``X``.
+
+        Parameters
+        ----------
+        X : array_like ``(n_samples, n_in)``
+            Input fields (bool, integer, real or complex, finite); computed in the medium's
+            precision (``float32``/``complex64`` by default).
+
+        Returns
+        -------
+        ndarray ``(n_samples, n_out)`` of the medium's dtype.
+        """
+        X = self._input("X", X, self.n_in)
+        real = _checks.real_dtype_of(self.dtype)
+        X = X.astype(self.dtype if X.dtype.kind == "c" else real, copy=False)
+        if self.cached:
+            return self._multiply(X, self._transposed())
+        out = np.empty((X.shape[0], self.n_out), dtype=self.dtype)
+        for k0, k1, block in self._blocks():
+            out[:, k0:k1] = self._multiply(X, block)
+        return out
+
+    def adjoint_apply(self, Y):
+        """Back-propagated fields ``Y @ conj(T)`` ``(n_samples, n_in)`` (adjoint of apply).
+
+        ``<T x, y> = <x, T^H y>`` with ``<a, b> = sum(conj(a) b)``.
+
+        Parameters
+        ----------
+        Y : array_like ``(n_samples, n_out)``
+            Output-side fields (finite, any numeric dtype).
+        """
+        Y = self._input("Y", Y, self.n_out)
+        Y_conj = np.conj(Y.astype(self.dtype, copy=False))
+        if self.cached:
+            out = Y_conj @ self._transposed().T
+        else:
+            out = np.zeros((Y.shape[0], self.n_in), dtype=self.dtype)
+            for k0, k1, block in self._blocks():
+                out += Y_conj[:, k0:k1] @ block.T
+        return np.conjugate(out, out=out)
+
+    # ------------------------------------------------------------------ drift
+
+    def drift(self, rho, seed):
+        """The medium after a decorrelation step: ``T' = rho T + sqrt(1 - rho**2) W``.
+
+        Parameters
+        ----------
+        rho : float
+            Correlation between ``T'`` and ``T``, in ``[0, 1]`` (1: no change; 0: a new,
+            independent medium).
+        seed : int
+            Seed of the fresh matrix ``W``. Drift step ``m`` draws ``W`` from stream ``m`` of
+            this seed, so it is independent of ``T`` even if ``seed`` equals the medium's.
+
+        Returns
+        -------
+        GaussianMedium
+            Same shape, dtype and caching policy, with one more entry in its drift history.
+        """
+        rho = _checks.in_range("rho", rho, 0.0, 1.0)
+        seed = _seed("seed", seed)
+        return GaussianMedium(self.n_in, self.n_out, self.seed, self.dtype, cache=self.cache,
+                              block=self.block, drift_rho=self.drift_rho + (rho,),
+                              drift_seed=self.drift_seed + (seed,))

@@ -1,0 +1,495 @@
+"""The optical processing unit: DMD -> scattering medium -> camera, with holographic readout.
+
+:class:`OPU` is the only place where the stages are composed. It offers the two operations of
+LightOn's API (``transform``: camera counts of ``|T x|**2``; ``linear_transform``: a real
+linear projection recovered from intensities by reference holography) with every
+imperfection of the chain switchable, and it counts the frames each call costs on the device.
+
+Physical model
+--------------
+* **Signal.** ``n_in`` mirrors of the DMD. Mirror ``j`` sends the real amplitude
+  ``a_j = g_j (x_j + c (1 - x_j))``: ``g_j`` the illumination amplitude, ``c =
+  sqrt(1/contrast)`` the leak of an OFF mirror, stuck mirrors fixed ON or OFF whatever
+  ``x_j``. The camera-plane field is ``T a(x)``, ``T`` the medium's ``(n_out g, n_in)``
+  matrix with ``E|T_ij|**2 = 1/n_in``. Field units: the mean intensity of one speckle grain
+  with every signal mirror ON is 1.
+* **Reference.** The other mirrors of the DMD, all ON in reference frames, reach the camera
+  through the same medium as a static field ``s``. A sum of many independent columns of an
+  i.i.d. circular Gaussian medium is itself circular Gaussian, so ``s`` is drawn as
+  ``sqrt(P_ref) CN(0, 1)`` per grain (seeded), with ``P_ref = reference_ratio / 2``: the
+  reference-to-signal power ratio is taken against a frame with half the signal mirrors ON
+  (``<|T x|**2> = 1/2``). When the reference mirrors are OFF they leak ``c s``.
+* **Speckle grains.** Each camera pixel integrates ``grains`` independent speckle grains
+  (the medium has ``n_out * grains`` outputs, summed in groups of ``grains``): the contrast
+  of a pixel's intensity falls as ``1 / sqrt(grains)`` (Goodman, *Speckle Phenomena in
+  Optics*, 2007, ch. 3).
+* **Photons.** The laser power ``P`` is spread over all ``n_dmd`` mirrors; a fraction
+  ``transmission`` of each ON mirror's light reaches the ``n_out * grains`` grains, on average
+  evenly. The mean photon count of a grain is ``photon_scale * I`` with
+  ``photon_scale = n_in (P / n_dmd) exposure transmission lambda / (h c n_out grains)``
+  (photon energy ``h c / lambda``), so shot noise has its physical size.
+* **Saturation control** (``exposure="auto"``, as the hardware adapts its exposure): the
+  exposure is set so that the brightest frame (every signal mirror ON, reference ON) fills the
+  camera wells to ``fill`` of the full well on average, capped at the frame period. Raising
+  ``fill`` (or giving an explicit exposure) saturates more pixels.
+* **Readout** (:meth:`OPU.linear_transform`). A binary frame is shown twice, reference ON and
+  OFF: ``I(x + r) - I(x + c r) = (1 - c**2)|s|**2 + 2 (1 - c) Re(conj(s) T a(x))``. The
+  calibration ``C`` is the same difference with every signal mirror OFF, averaged over
+  ``calibration_frames`` pairs; subtracting it leaves ``2 (1 - c)**2 Re(conj(s) T (g x))``,
+  exact for binary ``x``, dark level and stuck mirrors cancelling. Signed inputs are split
+  ``x = x+ - x-`` (ternary, 4 frames). ``holography="2-frame"`` shows only ``x+ + r`` and
+  ``x- + r``: ``I(x+ + r) - I(x- + r) = 2 (1 - c) Re(conj(s) T g (x+ - x-)) + |T a+|**2 -
+  |T a-|**2``; the last (signal-signal) term is a bias whose size relative to the cross term
+  falls as ``1 / sqrt(reference_ratio)``. Real inputs go through sign bit planes.
+
+References
+----------
+Wang et al., "Optical training of large-scale Transformers and deep neural networks with
+direct feedback alignment", arXiv:2409.12965 (2024). Saade et al., "Random projections
+through multiple optical scattering", ICASSP 2016. Ohana et al., "Kernel computations from
+large-scale random features obtained by optical processing units", ICASSP 2020.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _checks, _kernels
+from .camera import Camera
+from .dmd import DMD, SeparatedBitPlanEncoder
+from .holography import reference_projection
+from .media import GaussianMedium
+
+PLANCK = 6.62607015e-34  # J s (exact, SI 2019)
+SPEED_OF_LIGHT = 299792458.0  # m / s (exact)
+
+#: Hardware presets. ``"lighton"`` follows the public description of LightOn's OPUs (Aurora /
+#: Appliance): a 0.45" WXGA DMD (1140 x 912 mirrors, 7.56 um pitch; TI DLP4500 data sheet),
+#: a 532 nm continuous-wave laser, an 8-bit CMOS camera, a frame rate of about 1.9 kHz (the
+#: binary-pattern rate of that DMD class, ~1.5 kHz to 4 kHz) and about 30 W for the whole
+#: device (Wang et al. 2024: "1500 TeraOPS under 30 W"). Laser power, optical transmission,
+#: DMD contrast and the camera's noise figures are not published; the values below are
+#: typical of such components and are assumptions: change them to study their effect.
+#: ``"ideal"``: same geometry and cost model, perfect contrast, no camera (exact intensities).
+PRESETS = {
+    "ideal": dict(
+        dmd_shape=(912, 1140), pitch=7.56e-6, contrast=np.inf, dead_fraction=0.0,
+        camera=None, wavelength=532e-9, laser_power=1e-3, transmission=0.1,
+        exposure="auto", frame_rate=1900.0, device_power=30.0, reference_ratio=1.0,
+        fill=0.25, grains=1,
+    ),
+    "lighton": dict(
+        dmd_shape=(912, 1140), pitch=7.56e-6, contrast=1000.0, dead_fraction=0.0,
+        camera=dict(bits=8, full_well=10_000.0, read_noise=2.5, dark_current=10.0,
+                    quantum_efficiency=0.6, offset=2.0),
+        wavelength=532e-9, laser_power=1e-3, transmission=0.1, exposure="auto",
+        frame_rate=1900.0, device_power=30.0, reference_ratio=1.0, fill=0.25, grains=1,
+    ),
+}
+
+ENCODINGS = ("auto", "binary", "ternary", "bitplanes")
+HOLOGRAPHY = ("4-frame", "2-frame")
+
+
+@dataclass
+class Cost:
+    """Frames shown on the DMD and what they would cost on the device.
+
+    ``optical_time = total_frames / frame_rate`` (s) and ``optical_energy = optical_time *
+    device_power`` (J), next to ``wall_time``, the simulated (CPU) time in seconds.
+    Calibration frames are counted separately from the frames of the calls themselves.
+    """
+
+    frame_rate: float
+    device_power: float
+    frames: int = 0
+    calibration_frames: int = 0
+    calls: int = 0
+    wall_time: float = 0.0
+
+    @property
+    def total_frames(self) -> int:
+        return self.frames + self.calibration_frames
+
+    @property
+    def optical_time(self) -> float:
+        return self.total_frames / self.frame_rate
+
+    @property
+    def optical_energy(self) -> float:
+        return self.optical_time * self.device_power
+
+    def add(self, frames: int, wall_time: float, *, calibration: bool = False):
+        """Account ``frames`` DMD frames and ``wall_time`` seconds of simulation."""
+        if calibration:
+            self.calibration_frames += frames
+        else:
+            self.frames += frames
+            self.calls += 1
+        self.wall_time += wall_time
+
+    def summary(self) -> dict:
+        """Plain dict of every counter and derived quantity (for logs and HDF5)."""
+        return dict(frames=self.frames, calibration_frames=self.calibration_frames,
+                    calls=self.calls, optical_time=self.optical_time,
+                    optical_energy=self.optical_energy, wall_time=self.wall_time)
+
+
+def _complex_gaussian(seed, n, power):
+    """``n`` circular complex Gaussian values of mean power ``power`` (complex64)."""
+    z = np.random.default_rng(seed).standard_normal((2, n))
+    return (np.sqrt(power / 2) * (z[0] + 1j * z[1])).astype(np.complex64)
+
+
+class OPU:
+    """A simulated optical processing unit.
+
+    Parameters
+    ----------
+    n_in : int
+        Number of signal mirrors (input features).
+    n_out : int
+        Number of camera pixels read (output features).
+    preset : {"ideal", "lighton"}
+        Hardware defaults (see :data:`PRESETS`); any keyword below overrides them.
+    seed : int
+        Seeds the medium, the reference field, the DMD defects and the camera noise (each
+        through its own stream): the same seed gives the same numbers bit for bit.
+    medium : GaussianMedium-like, optional
+        A medium with ``n_in`` inputs and ``n_out * grains`` outputs; default
+        ``GaussianMedium(n_in, n_out * grains)`` seeded from ``seed``.
+    dmd : DMD, optional
+        Default built from ``dmd_shape``, ``pitch``, ``contrast``, ``dead_fraction``.
+    camera : Camera, dict or None, optional
+        ``None`` is an ideal detector: :meth:`transform` returns ``|T a|**2`` exactly
+        (float32, field units) and no photon is counted. A dict gives :class:`Camera`
+        keywords (its exposure and seed are set by the OPU). Default: the preset's.
+    **options
+        Override preset values: ``wavelength`` (m), ``laser_power`` (W, on the DMD),
+        ``transmission`` (fraction of an ON mirror's power reaching the read pixels),
+        ``exposure`` (s, or ``"auto"``: see the module docstring), ``fill`` (target mean
+        well fill of the brightest frame), ``frame_rate`` (1/s), ``device_power`` (W, for the
+        cost model), ``reference_ratio`` (``<|s|**2> / <|T x|**2>`` for half-ON signal
+        frames), ``grains`` (speckle grains per camera pixel), ``contrast``,
+        ``dead_fraction``, ``dmd_shape``, ``pitch``, and ``normalize_rows`` (divide every
+        output pixel of :meth:`linear_transform`, and every row of :meth:`effective_matrix`,
+        by ``|s_k|``: makes ``B`` i.i.d. Gaussian but amplifies the noise of pixels that see
+        little reference light; see DESIGN.md, holography), ``holography`` (``"4-frame"`` or
+        ``"2-frame"``), ``calibration_frames`` (pairs averaged by :meth:`calibrate`).
+
+    Examples
+    --------
+    >>> opu = OPU(1000, 2000, preset="lighton", seed=1)
+    >>> x = np.random.default_rng(0).random((4, 1000)) > 0.5
+    >>> counts = opu.transform(x)          # uint8 camera counts, (4, 2000)
+    >>> y = opu.linear_transform(x)        # ~ x @ opu.effective_matrix().T
+    """
+
+    def __init__(self, n_in, n_out, *, preset="lighton", seed=0, medium=None, dmd=None,
+                 camera="preset", **options):
+        self.n_in = _checks.integer("n_in", n_in, minimum=1)
+        self.n_out = _checks.integer("n_out", n_out, minimum=1)
+        _checks.choice("preset", preset, PRESETS)
+        config = dict(PRESETS[preset], normalize_rows=False, holography="4-frame",
+                      calibration_frames=16)
+        unknown = set(options) - set(config) - {"camera"}
+        if unknown:
+            raise TypeError(f"unknown OPU keyword(s) {sorted(unknown)}; allowed: "
+                            f"{sorted(config)}")
+        config.update(options)
+        if camera != "preset":
+            config["camera"] = camera
+        self.preset = preset
+        self.seed = _checks.integer("seed", seed, minimum=0)
+        self.config = config
+        self.wavelength = _checks.positive("wavelength", config["wavelength"])
+        self.laser_power = _checks.positive("laser_power", config["laser_power"])
+        self.transmission = _checks.in_range("transmission", config["transmission"], 0, 1)
+        self.frame_rate = _checks.positive("frame_rate", config["frame_rate"])
+        self.device_power = _checks.positive("device_power", config["device_power"])
+        self.reference_ratio = _checks.positive("reference_ratio", config["reference_ratio"])
+        self.fill = _checks.in_range("fill", config["fill"], 1e-9, 100.0)
+        self.grains = _checks.integer("grains", config["grains"], minimum=1)
+        self.normalize_rows = config["normalize_rows"]
+        if not isinstance(self.normalize_rows, bool):
+            raise TypeError(f"normalize_rows must be a bool, got {self.normalize_rows!r}")
+        self.holography = _checks.choice("holography", config["holography"], HOLOGRAPHY)
+        self.calibration_frames = _checks.integer(
+            "calibration_frames", config["calibration_frames"], minimum=1)
+
+        n_grains = self.n_out * self.grains
+        if medium is None:
+            medium = GaussianMedium(self.n_in, n_grains, seed=self._substream(1))
+        if (medium.n_out, medium.n_in) != (n_grains, self.n_in):
+            raise ValueError(f"medium has shape (n_out, n_in) = ({medium.n_out}, "
+                             f"{medium.n_in}), expected (n_out * grains, n_in) = "
+                             f"({n_grains}, {self.n_in})")
+        self.medium = medium
+        if dmd is None:
+            dmd = DMD(shape=config["dmd_shape"], pitch=config["pitch"],
+                      contrast=config["contrast"], dead_fraction=config["dead_fraction"],
+                      seed=self._substream(2))
+        if not isinstance(dmd, DMD):
+            raise TypeError(f"dmd must be a lightsim.DMD, got {type(dmd).__name__}")
+        if self.n_in > dmd.n_mirrors:
+            raise ValueError(f"n_in={self.n_in} exceeds the {dmd.n_mirrors} mirrors of the DMD")
+        self.dmd = dmd
+        self.reference = _complex_gaussian(self._substream(3), n_grains,
+                                           self.reference_ratio / 2)
+        self.camera = self._build_camera(config["camera"], config["exposure"])
+        self.cost = Cost(self.frame_rate, self.device_power)
+        self._calibration = None
+        self._drifts = 0
+
+    # ------------------------------------------------------------------ construction
+    def _substream(self, index):
+        """A 63-bit seed for sub-component ``index``, derived from the OPU seed."""
+        return int(_kernels.stream_key_reference(self.seed, index) >> np.uint64(1))
+
+    def _build_camera(self, spec, exposure):
+        if spec is None:
+            self.exposure = None
+            self.photon_scale = None
+            return None
+        if isinstance(spec, Camera):
+            camera = spec
+        elif isinstance(spec, dict):
+            if exposure == "auto":
+                exposure = self._auto_exposure(spec)
+            camera = Camera(**dict(spec, exposure=_checks.positive("exposure", exposure),
+                                   seed=self._substream(4)))
+        else:
+            raise TypeError(f"camera must be a Camera, a dict of Camera keywords or None, got "
+                            f"{type(spec).__name__}")
+        self.exposure = camera.exposure
+        self.photon_scale = self._photons_per_unit_intensity(camera.exposure)
+        return camera
+
+    def _photons_per_unit_intensity(self, exposure):
+        """Mean photons of one grain per unit field intensity during ``exposure`` seconds."""
+        photon_energy = PLANCK * SPEED_OF_LIGHT / self.wavelength
+        per_mirror = self.laser_power / self.dmd_mirrors * exposure * self.transmission
+        return self.n_in * per_mirror / photon_energy / (self.n_out * self.grains)
+
+    @property
+    def dmd_mirrors(self) -> int:
+        """Number of mirrors of the whole DMD (signal and reference)."""
+        return int(np.prod(self.config["dmd_shape"]))
+
+    def _auto_exposure(self, spec):
+        qe = spec.get("quantum_efficiency", 1.0)
+        saturation_photons = _checks.positive("full_well", spec["full_well"]) / qe
+        brightest = self.grains * (1.0 + self.reference_ratio / 2)  # all ON + reference
+        per_second = self._photons_per_unit_intensity(1.0) * brightest
+        return min(self.fill * saturation_photons / per_second, 1.0 / self.frame_rate)
+
+    # ------------------------------------------------------------------ physics
+    def _check_binary(self, X, name="X"):
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != self.n_in:
+            raise ValueError(f"{name} must have shape (n_samples, {self.n_in}), got {X.shape}")
+        return self.dmd.check_binary(X, name=name)
+
+    @property
+    def leak(self) -> float:
+        """Field amplitude ``c = sqrt(1/contrast)`` leaked by an OFF mirror."""
+        return float(self.dmd.leak)
+
+    def _fields(self, X):
+        """Camera-plane signal field ``T a(x)`` (complex64, per grain) of binary frames."""
+        return self.medium.apply(self.dmd.effective_input(X))
+
+    def _intensity(self, fields, reference_scale):
+        """Per-pixel intensity (field units) of ``fields + reference_scale * s``."""
+        total = fields + np.complex64(reference_scale) * self.reference
+        intensity = total.real**2 + total.imag**2
+        if self.grains > 1:
+            intensity = intensity.reshape(-1, self.n_out, self.grains).sum(axis=-1)
+        return intensity
+
+    def _detect(self, intensity):
+        """Intensities (field units) -> camera counts (DN), or exact intensities if ideal."""
+        if self.camera is None:
+            return intensity.astype(np.float32)
+        return self.camera.capture(intensity * np.float32(self.photon_scale))
+
+    def _frame(self, fields, reference_scale):
+        """Detected frames as float64 (DN, or field units for the ideal detector)."""
+        return self._detect(self._intensity(fields, reference_scale)).astype(np.float64)
+
+    # ------------------------------------------------------------------ public API
+    def transform(self, X):
+        """Camera counts of ``|T a(x)|**2`` for binary ``X`` of shape ``(n_samples, n_in)``.
+
+        One frame per row, with the reference mirrors OFF (their leak included).
+
+        Returns
+        -------
+        ndarray ``(n_samples, n_out)``
+            uint8/uint16 counts (DN), or float32 intensities (field units) for an ideal
+            detector (``camera=None``).
+        """
+        t0 = time.perf_counter()
+        X = self._check_binary(X)
+        out = self._detect(self._intensity(self._fields(X), self.leak))
+        self.cost.add(X.shape[0], time.perf_counter() - t0)
+        return out
+
+    def calibrate(self):
+        """Measure the reference term ``C = I(0 + r) - I(0 + c r)``, averaged.
+
+        Called by the first :meth:`linear_transform`; call it again after :meth:`drift` to
+        refresh a stale calibration. Costs ``2 * calibration_frames`` frames.
+        """
+        t0 = time.perf_counter()
+        n = self.calibration_frames
+        dark_fields = self._fields(np.zeros((n, self.n_in), dtype=bool))
+        difference = self._frame(dark_fields, 1.0) - self._frame(dark_fields, self.leak)
+        self._calibration = difference.mean(axis=0)
+        self.cost.add(2 * n, time.perf_counter() - t0, calibration=True)
+
+    @property
+    def calibration(self):
+        """The calibrated reference term ``C`` per pixel (DN; None before calibration)."""
+        return None if self._calibration is None else self._calibration.copy()
+
+    @calibration.setter
+    def calibration(self, values):
+        values = _checks.finite_array("calibration", values, complex_ok=False)
+        if values.shape != (self.n_out,):
+            raise ValueError(f"calibration must have shape ({self.n_out},), got {values.shape}")
+        self._calibration = values.astype(np.float64)
+
+    @property
+    def counts_per_unit_intensity(self) -> float:
+        """Mean DN per unit field intensity of a pixel (1 for an ideal detector)."""
+        if self.camera is None:
+            return 1.0
+        return self.photon_scale * self.camera.quantum_efficiency * self.camera.gain
+
+    def _cross_term(self, X):
+        """``2 (1 - c)**2 Re(conj(s) T g x)`` per pixel, from two frames per binary row."""
+        fields = self._fields(X)
+        with_ref = self._frame(fields, 1.0)
+        without = self._frame(fields, self.leak)
+        return reference_projection(with_ref, without, self._calibration)
+
+    def linear_transform(self, X, *, encoding="auto", n_bits=8):
+        """Linear projection ``~ X @ B.T`` recovered from intensities (``B``: see below).
+
+        Parameters
+        ----------
+        X : ndarray ``(n_samples, n_in)``
+            Binary (bool or 0/1), ternary (-1/0/1) or real input.
+        encoding : {"auto", "binary", "ternary", "bitplanes"}
+            ``"auto"`` picks binary, ternary or sign bit planes from the values of ``X``.
+        n_bits : int
+            Bits per sign for real input (``encoding="bitplanes"``).
+
+        Returns
+        -------
+        ndarray float64 ``(n_samples, n_out)``, in field units (rows divided by ``|s_k|`` when
+        ``normalize_rows``).
+        """
+        t0 = time.perf_counter()
+        X = _checks.finite_array("X", X, min_ndim=2, complex_ok=False)
+        if X.ndim != 2 or X.shape[1] != self.n_in:
+            raise ValueError(f"X must have shape (n_samples, {self.n_in}), got {X.shape}")
+        _checks.choice("encoding", encoding, ENCODINGS)
+        if encoding == "auto":
+            encoding = _detect_encoding(X)
+        if self._calibration is None:
+            self.calibrate()
+        n = X.shape[0]
+        if encoding == "binary":
+            y, frames = self._cross_term(self._check_binary(X)), 2 * n
+        elif encoding == "ternary":
+            if not np.isin(X, (-1, 0, 1)).all():
+                raise ValueError("X must contain only -1, 0 and 1 for encoding='ternary'")
+            y, frames = self._signed_projection(X > 0, X < 0)
+        else:
+            n_bits = _checks.integer("n_bits", n_bits, minimum=1, maximum=16)
+            encoder = SeparatedBitPlanEncoder(n_bits=n_bits).fit(X)
+            planes = encoder.transform(X)  # (2 n_bits, n, n_in) bool, x+ planes then x-
+            positive = planes[:n_bits].reshape(-1, self.n_in)
+            negative = planes[n_bits:].reshape(-1, self.n_in)
+            y, frames = self._signed_projection(positive, negative)
+            y = encoder.recombine(y.reshape(n_bits, n, self.n_out))
+        y = y / self.counts_per_unit_intensity
+        if self.normalize_rows:
+            y = y / np.abs(self.reference_per_pixel)
+        self.cost.add(frames, time.perf_counter() - t0)
+        return y
+
+    def _signed_projection(self, positive, negative):
+        """Projection of ``x+ - x-`` with the configured holography scheme, and its frames."""
+        if self.holography == "4-frame":
+            both = self._cross_term(np.concatenate([positive, negative]))
+            n = positive.shape[0]
+            return both[:n] - both[n:], 4 * n
+        fields = self._fields(np.concatenate([positive, negative]))
+        frames = self._frame(fields, 1.0)
+        n = positive.shape[0]
+        return (1.0 - self.leak) * (frames[:n] - frames[n:]), 2 * n
+
+    @property
+    def reference_per_pixel(self) -> np.ndarray:
+        """``|s|`` per camera pixel (root of the summed reference intensity of its grains)."""
+        power = np.abs(self.reference.astype(np.complex128)) ** 2
+        return np.sqrt(power.reshape(self.n_out, self.grains).sum(axis=1))
+
+    def mirror_gains(self) -> np.ndarray:
+        """``(1 - c) g_j``: change of mirror ``j``'s amplitude from OFF to ON (0 if stuck)."""
+        frames = np.zeros((2, self.n_in), dtype=bool)
+        frames[1] = True
+        amplitudes = self.dmd.effective_input(frames).astype(np.float64)
+        return amplitudes[1] - amplitudes[0]
+
+    def effective_matrix(self) -> np.ndarray:
+        """The real matrix ``B`` ``(n_out, n_in)`` that :meth:`linear_transform` approximates.
+
+        ``B_kj = 2 (1 - c) Re(sum_g conj(s_kg) T_kg,j) (1 - c) g_j``, in field units (the sum
+        runs over the grains of pixel ``k``), rows divided by ``|s_k|`` when
+        ``normalize_rows``. Dead (stuck) mirrors give zero columns and the illumination
+        profile scales the columns: both are part of the device's ideal linear map. Noise,
+        quantization, saturation, drift after calibration and the 2-frame bias are what make
+        the measured projection differ from ``X @ B.T``. Builds ``T`` densely.
+        """
+        T = self.medium.matrix().astype(np.complex128)
+        cross = (np.conj(self.reference.astype(np.complex128))[:, None] * T).real
+        if self.grains > 1:
+            cross = cross.reshape(self.n_out, self.grains, self.n_in).sum(axis=1)
+        B = 2 * (1 - self.leak) * cross * self.mirror_gains()[None, :]
+        if self.normalize_rows:
+            B /= self.reference_per_pixel[:, None]
+        return B
+
+    def drift(self, rho, seed=None):
+        """Age the medium: ``T <- rho T + sqrt(1 - rho**2) W`` (and likewise ``s``).
+
+        The calibration is kept, so it is now stale: call :meth:`calibrate` to refresh it.
+        ``seed`` draws ``W``; by default it is derived from the OPU seed and the number of
+        drifts so far, so a sequence of drifts is reproducible.
+        """
+        rho = _checks.in_range("rho", rho, 0.0, 1.0)
+        self._drifts += 1
+        if seed is None:
+            seed = self._substream(100 + self._drifts)
+        seed = _checks.integer("seed", seed, minimum=0)
+        self.medium = self.medium.drift(rho, seed=seed)
+        fresh = _complex_gaussian(int(_kernels.stream_key_reference(seed, 5) >> np.uint64(1)),
+                                  self.reference.size, self.reference_ratio / 2)
+        self.reference = (rho * self.reference + np.sqrt(1 - rho**2) * fresh).astype(
+            np.complex64)
+        return self
+
+
+def _detect_encoding(X):
+    if X.dtype == bool or np.isin(X, (0, 1)).all():
+        return "binary"
+    if np.isin(X, (-1, 0, 1)).all():
+        return "ternary"
+    return "bitplanes"

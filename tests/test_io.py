@@ -1,0 +1,113 @@
+"""HDF5 storage: round trips, atomic writes, corrupt and newer files."""
+
+from __future__ import annotations
+
+import os
+
+import h5py
+import numpy as np
+import pytest
+
+from lightsim import OPU, Camera, GaussianMedium, io
+
+
+def test_medium_round_trip_by_seed_and_dense(tmp_path):
+    medium = GaussianMedium(30, 20, seed=5)
+    path = io.save_medium(tmp_path / "m.h5", medium, dense=True)
+    loaded = io.load_medium(path)
+    np.testing.assert_array_equal(loaded.matrix(), medium.matrix())
+    np.testing.assert_array_equal(io.load_medium_matrix(path), medium.matrix())
+
+
+def test_drifted_medium_round_trip(tmp_path):
+    medium = GaussianMedium(16, 12, seed=2).drift(0.7, seed=3).drift(0.5, seed=4)
+    loaded = io.load_medium(io.save_medium(tmp_path / "m.h5", medium))
+    np.testing.assert_array_equal(loaded.matrix(), medium.matrix())
+
+
+def test_camera_round_trip(tmp_path):
+    camera = Camera(bits=12, full_well=5000.0, read_noise=3.0, exposure=2e-3, seed=8,
+                    binning=(2, 1))
+    loaded = io.load_camera(io.save_camera(tmp_path / "c.h5", camera))
+    assert loaded.parameters() == camera.parameters()
+    photons = np.full((2, 4, 4), 300.0)
+    np.testing.assert_array_equal(loaded.capture(photons), Camera(
+        **camera.parameters()).capture(photons))
+
+
+def test_opu_round_trip_keeps_projection_and_calibration(tmp_path):
+    opu = OPU(40, 30, preset="lighton", seed=3, contrast=50.0, dead_fraction=0.05, grains=2)
+    x = np.random.default_rng(0).random((5, 40)) < 0.5
+    opu.calibrate()
+    opu.drift(0.9)
+    loaded = io.load_opu(io.save_opu(tmp_path / "o.h5", opu))
+    np.testing.assert_array_equal(loaded.effective_matrix(), opu.effective_matrix())
+    np.testing.assert_array_equal(loaded.calibration, opu.calibration)
+    assert loaded.exposure == opu.exposure
+    ideal = OPU(40, 30, preset="ideal", seed=3)
+    again = io.load_opu(io.save_opu(tmp_path / "i.h5", ideal))
+    np.testing.assert_array_equal(again.transform(x), ideal.transform(x))
+    assert again.calibration is None
+
+
+def test_write_is_atomic(tmp_path):
+    path = tmp_path / "m.h5"
+    io.save_medium(path, GaussianMedium(4, 4, seed=1))
+    before = path.read_bytes()
+
+    def failing(f):
+        f.attrs["kind"] = "medium"
+        raise RuntimeError("crash in the middle of a write")
+
+    with pytest.raises(RuntimeError):
+        io.atomic_write(path, failing)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["m.h5"]  # no temp file left
+
+
+def test_corrupt_and_foreign_files(tmp_path):
+    junk = tmp_path / "junk.h5"
+    junk.write_bytes(b"not an hdf5 file at all")
+    with pytest.raises(io.FormatError, match="not a readable HDF5"):
+        io.load_medium(junk)
+    with pytest.raises(FileNotFoundError):
+        io.load_medium(tmp_path / "missing.h5")
+    foreign = tmp_path / "foreign.h5"
+    with h5py.File(foreign, "w") as f:
+        f["x"] = 1
+    with pytest.raises(io.FormatError, match="schema"):
+        io.load_camera(foreign)
+    medium_file = io.save_medium(tmp_path / "m.h5", GaussianMedium(4, 4))
+    with pytest.raises(io.FormatError, match="expected 'camera'"):
+        io.load_camera(medium_file)
+
+
+def test_newer_schema_is_refused(tmp_path):
+    path = io.save_camera(tmp_path / "c.h5", Camera())
+    with h5py.File(path, "a") as f:
+        f.attrs["schema"] = io.SCHEMA_VERSION + 1
+    with pytest.raises(io.FormatError, match="newer"):
+        io.load_camera(path)
+
+
+def test_invalid_values_are_refused(tmp_path):
+    path = io.save_camera(tmp_path / "c.h5", Camera())
+    with h5py.File(path, "a") as f:
+        f["parameters"].attrs["bits"] = 40
+    with pytest.raises(io.FormatError, match="bits"):
+        io.load_camera(path)
+    opu_path = io.save_opu(tmp_path / "o.h5", OPU(10, 8, preset="ideal"))
+    with h5py.File(opu_path, "a") as f:
+        del f["reference"]
+        f["reference"] = np.zeros(3, np.complex64)
+    with pytest.raises(io.FormatError, match="reference"):
+        io.load_opu(opu_path)
+
+
+def test_truncated_file(tmp_path):
+    path = io.save_medium(tmp_path / "m.h5", GaussianMedium(64, 64), dense=True)
+    size = os.path.getsize(path)
+    with open(path, "r+b") as f:
+        f.truncate(size // 2)
+    with pytest.raises(io.FormatError):
+        io.load_medium_matrix(path)

@@ -1,0 +1,188 @@
+"""The OPU: composition, holographic readout identities, cost model, drift and bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import validation
+from lightsim import OPU, GaussianMedium
+from lightsim.opu import PLANCK, PRESETS, SPEED_OF_LIGHT
+
+
+def _binary(seed, n, n_in, p=0.5):
+    return np.random.default_rng(seed).random((n, n_in)) < p
+
+
+@pytest.mark.parametrize("name", ["holography noise-free", "two-frame holography bias",
+                                  "holography noise budget", "opu photon budget"])
+def test_validation_cases(name):
+    for result in validation.run_case(name, "small"):
+        assert result.passed, result
+
+
+def test_lighton_quickstart_gives_physical_counts():
+    opu = OPU(1000, 2000, preset="lighton", seed=1)
+    x = _binary(0, 8, 1000)
+    y = opu.transform(x)
+    assert y.dtype == np.uint8 and y.shape == (8, 2000)
+    # auto exposure fills a quarter of the well for the brightest frame: half-ON frames sit
+    # well inside the 8-bit range, neither dark nor saturated on average
+    assert 5 < y.mean() < 128
+    z = opu.linear_transform(x)
+    assert z.shape == (8, 2000) and z.dtype == np.float64
+    B = opu.effective_matrix()
+    exact = x @ B.T
+    # the 8-bit camera adds noise but the projection is strongly correlated with X B^T
+    assert np.corrcoef(z.ravel(), exact.ravel())[0, 1] > 0.9
+
+
+def test_ideal_transform_is_exact_intensity():
+    opu = OPU(50, 80, preset="ideal", seed=2)
+    x = _binary(1, 6, 50)
+    T = opu.medium.matrix().astype(np.complex128)
+    expected = np.abs(x @ T.T) ** 2  # infinite contrast: OFF mirrors and reference are dark
+    np.testing.assert_allclose(opu.transform(x), expected, rtol=2e-5, atol=1e-7)
+
+
+@settings(max_examples=10)
+@given(seed=st.integers(0, 2**31), grains=st.integers(1, 3),
+       contrast=st.sampled_from([10.0, 1000.0, np.inf]),
+       dead=st.sampled_from([0.0, 0.05]), normalize=st.booleans())
+def test_noise_free_readout_is_effective_matrix(seed, grains, contrast, dead, normalize):
+    opu = OPU(40, 30, preset="ideal", seed=seed, grains=grains, contrast=contrast,
+              dead_fraction=dead, normalize_rows=normalize)
+    x = _binary(seed, 5, 40)
+    exact = x @ opu.effective_matrix().T
+    scale = np.sqrt(np.mean(exact**2))
+    np.testing.assert_allclose(opu.linear_transform(x), exact, atol=1e-4 * scale)
+    e = np.random.default_rng(seed).choice([-1, 0, 1], size=(5, 40)).astype(np.int8)
+    np.testing.assert_allclose(opu.linear_transform(e), e @ opu.effective_matrix().T,
+                               atol=1e-4 * scale)
+
+
+def test_real_input_goes_through_sign_bit_planes():
+    opu = OPU(30, 25, preset="ideal", seed=4)
+    x = np.random.default_rng(0).standard_normal((4, 30))
+    exact = x @ opu.effective_matrix().T
+    y = opu.linear_transform(x, n_bits=10)
+    # 10-bit quantisation of each sign: error ~ 2^-10 of the full scale per feature
+    assert np.max(np.abs(y - exact)) < 5e-3 * np.max(np.abs(exact))
+    assert opu.cost.frames == 4 * 10 * 4  # 4 frames (x+, x- with and without reference)
+    #                                       per bit plane and sample
+
+
+def test_effective_matrix_statistics_and_normalisation():
+    opu = OPU(400, 500, preset="ideal", seed=5, normalize_rows=True)
+    B = opu.effective_matrix()
+    # normalised rows: B_kj = 2 Re(e^{-i phi_k} T_kj): Gaussian of variance 2 / n_in
+    var = B.var()
+    se = var * np.sqrt(2 / B.size)
+    assert abs(var - 2 / 400) < 5 * se
+    raw = OPU(400, 500, preset="ideal", seed=5).effective_matrix()
+    np.testing.assert_allclose(raw / opu.reference_per_pixel[:, None], B, rtol=1e-10)
+
+
+def test_frames_and_cost_accounting():
+    opu = OPU(20, 10, preset="lighton", seed=0, calibration_frames=8)
+    x = _binary(0, 3, 20)
+    opu.transform(x)
+    assert opu.cost.frames == 3 and opu.cost.calibration_frames == 0
+    opu.linear_transform(x)
+    assert opu.cost.calibration_frames == 16 and opu.cost.frames == 3 + 6
+    opu.linear_transform(x.astype(np.int8) - _binary(1, 3, 20), encoding="ternary")
+    assert opu.cost.frames == 9 + 12
+    cost = opu.cost
+    assert cost.optical_time == pytest.approx(cost.total_frames / PRESETS["lighton"]["frame_rate"])
+    assert cost.optical_energy == pytest.approx(cost.optical_time * 30.0)
+    assert cost.summary()["calls"] == 3
+    two = OPU(20, 10, preset="lighton", seed=0, holography="2-frame")
+    two.linear_transform(x.astype(np.int8) - _binary(1, 3, 20), encoding="ternary")
+    assert two.cost.frames == 6
+
+
+def test_photon_scale_from_first_principles():
+    opu = OPU(1000, 500, preset="lighton", seed=0, exposure=1e-4)
+    photon_energy = PLANCK * SPEED_OF_LIGHT / 532e-9
+    per_mirror = 1e-3 / (912 * 1140) * 1e-4 * 0.1 / photon_energy
+    assert opu.photon_scale == pytest.approx(per_mirror * 1000 / 500, rel=1e-12)
+    assert opu.camera.exposure == 1e-4
+
+
+def test_auto_exposure_controls_saturation():
+    low = OPU(300, 2000, preset="lighton", seed=0)
+    high = OPU(300, 2000, preset="lighton", seed=0, fill=3.0)
+    x = np.ones((4, 300), bool)
+    assert high.exposure > low.exposure
+    top = low.camera.max_code
+    assert np.mean(low.transform(x) == top) < 0.05
+    assert np.mean(high.transform(x) == top) > 0.3
+
+
+def test_same_seed_same_numbers_bit_for_bit():
+    x = _binary(3, 4, 60)
+    a = OPU(60, 70, preset="lighton", seed=9)
+    b = OPU(60, 70, preset="lighton", seed=9)
+    np.testing.assert_array_equal(a.transform(x), b.transform(x))
+    np.testing.assert_array_equal(a.linear_transform(x), b.linear_transform(x))
+    c = OPU(60, 70, preset="lighton", seed=10)
+    assert not np.array_equal(a.effective_matrix(), c.effective_matrix())
+
+
+def test_drift_makes_calibration_stale_and_correlation_rho():
+    opu = OPU(300, 400, preset="ideal", seed=1)
+    x = _binary(0, 20, 300)
+    B0 = opu.effective_matrix()
+    opu.linear_transform(x)  # calibrates
+    opu.drift(0.9)
+    B1 = opu.effective_matrix()
+    rho = np.sum(B0 * B1) / np.sqrt(np.sum(B0**2) * np.sum(B1**2))
+    # B = 2 Re(conj(s) T): both s and T drift with rho, so B correlates with rho^2
+    assert abs(rho - 0.81) < 0.02
+    stale = opu.linear_transform(x)
+    assert np.max(np.abs(stale - x @ B1.T)) > 1e-3 * np.abs(x @ B1.T).max()
+    opu.calibrate()
+    fresh = opu.linear_transform(x)
+    np.testing.assert_allclose(fresh, x @ B1.T, atol=1e-4 * np.abs(x @ B1.T).max())
+
+
+def test_custom_medium_is_used():
+    medium = GaussianMedium(20, 30, seed=42)
+    opu = OPU(20, 30, preset="ideal", medium=medium)
+    assert opu.medium is medium
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(preset="nope"), ValueError, "preset"),
+    (dict(bogus=1), TypeError, "bogus"),
+    (dict(laser_power=-1.0), ValueError, "laser_power"),
+    (dict(transmission=2.0), ValueError, "transmission"),
+    (dict(grains=0), ValueError, "grains"),
+    (dict(holography="3-frame"), ValueError, "holography"),
+    (dict(normalize_rows="yes"), TypeError, "normalize_rows"),
+    (dict(camera=3), TypeError, "camera"),
+    (dict(medium=GaussianMedium(5, 5)), ValueError, "medium"),
+])
+def test_bad_construction(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        OPU(10, 20, **kwargs)
+
+
+def test_bad_input():
+    opu = OPU(10, 20, preset="lighton")
+    with pytest.raises(ValueError, match="X"):
+        opu.transform(np.ones((2, 11), bool))
+    with pytest.raises(ValueError):
+        opu.transform(np.full((2, 10), 0.5))
+    with pytest.raises(ValueError, match="non-finite"):
+        opu.linear_transform(np.full((2, 10), np.nan))
+    with pytest.raises(ValueError, match="encoding"):
+        opu.linear_transform(np.ones((2, 10)), encoding="gray")
+    with pytest.raises(ValueError, match="ternary"):
+        opu.linear_transform(np.full((2, 10), 2.0), encoding="ternary")
+    with pytest.raises(ValueError, match="rho"):
+        opu.drift(1.5)
+    with pytest.raises(ValueError, match="n_in"):
+        OPU(2_000_000, 10)
