@@ -278,6 +278,17 @@ class GaussianMedium:
 
     # ------------------------------------------------------------------ drift
 
+    def innovation(self):
+        """The fresh matrix ``W`` of the last drift step, as a medium of the same shape.
+
+        ``T = rho T_prev + sqrt(1 - rho**2) W``: with it, anything linear in ``T`` (a folded
+        or projected copy) can be updated at the cost of one ``W`` instead of regenerating
+        the whole drift history.
+        """
+        if not self.drift_rho:
+            raise ValueError("this medium has not drifted: it has no innovation matrix")
+        return _Innovation(self)
+
     def drift(self, rho, seed):
         """The medium after a decorrelation step: ``T' = rho T + sqrt(1 - rho**2) W``.
 
@@ -300,3 +311,19 @@ class GaussianMedium:
         return GaussianMedium(self.n_in, self.n_out, self.seed, self.dtype, cache=self.cache,
                               block=self.block, drift_rho=self.drift_rho + (rho,),
                               drift_seed=self.drift_seed + (seed,))
+
+
+class _Innovation(GaussianMedium):
+    """The ``W`` of a medium's last drift step (stream ``m`` of that step's seed)."""
+
+    def __init__(self, medium):
+        super().__init__(medium.n_in, medium.n_out, medium.drift_seed[-1], medium.dtype,
+                         cache=medium.cache, block=medium.block)
+        self._step = len(medium.drift_seed)
+
+    def _streams(self):
+        key = _kernels.stream_key_reference(self.seed, self._step)
+        return np.array([key], dtype=np.uint64), np.array([0.0]), np.array([1.0])
+
+    def parameters(self):
+        raise TypeError("an innovation matrix is not a stand-alone medium: save its parent")

@@ -7,12 +7,18 @@ imperfection of the chain switchable, and it counts the frames each call costs o
 
 Physical model
 --------------
-* **Signal.** ``n_in`` mirrors of the DMD. Mirror ``j`` sends the real amplitude
-  ``a_j = g_j (x_j + c (1 - x_j))``: ``g_j`` the illumination amplitude, ``c =
-  sqrt(1/contrast)`` the leak of an OFF mirror, stuck mirrors fixed ON or OFF whatever
-  ``x_j``. The camera-plane field is ``T a(x)``, ``T`` the medium's ``(n_out g, n_in)``
-  matrix with ``E|T_ij|**2 = 1/n_in``. Field units: the mean intensity of one speckle grain
-  with every signal mirror ON is 1.
+* **Signal.** ``N`` signal mirrors of the DMD (``N = n_in``, or the mirrors of the
+  macro-pixel region). Mirror ``j`` sends the real amplitude ``a_j = g_j (x_j + c (1 -
+  x_j))``: ``g_j`` the illumination amplitude, ``c = sqrt(1/contrast)`` the leak of an OFF
+  mirror, stuck mirrors fixed ON or OFF whatever ``x_j``. The camera-plane field is
+  ``T a(x)``, ``T`` the medium's ``(n_out g, N)`` matrix with ``E|T_ij|**2 = 1/N``. Field
+  units: the mean intensity of one speckle grain with every signal mirror ON is 1.
+* **Macro-pixels** (``macro_pixels=block``): feature ``k`` drives a block of mirrors
+  (:class:`lightsim.dmd.MacroPixelLayout`). The field is affine in ``x``:
+  ``T a(x) = F_0 + D x`` with ``D_k = sum_{j in block k} T_j (a_j^ON - a_j^OFF)`` and
+  ``F_0 = T a(0)``. Both are computed once by streaming ``T`` (folding), so every call costs
+  an ``(n_out g) x n_in`` product however many mirrors a feature uses, and the repeated
+  mirrors are never materialised.
 * **Reference.** The other mirrors of the DMD, all ON in reference frames, reach the camera
   through the same medium as a static field ``s``. A sum of many independent columns of an
   i.i.d. circular Gaussian medium is itself circular Gaussian, so ``s`` is drawn as
@@ -26,7 +32,7 @@ Physical model
 * **Photons.** The laser power ``P`` is spread over all ``n_dmd`` mirrors; a fraction
   ``transmission`` of each ON mirror's light reaches the ``n_out * grains`` grains, on average
   evenly. The mean photon count of a grain is ``photon_scale * I`` with
-  ``photon_scale = n_in (P / n_dmd) exposure transmission lambda / (h c n_out grains)``
+  ``photon_scale = N (P / n_dmd) exposure transmission lambda / (h c n_out grains)``
   (photon energy ``h c / lambda``), so shot noise has its physical size.
 * **Saturation control** (``exposure="auto"``, as the hardware adapts its exposure): the
   exposure is set so that the brightest frame (every signal mirror ON, reference ON) fills the
@@ -59,7 +65,7 @@ import numpy as np
 
 from . import _checks, _kernels
 from .camera import Camera
-from .dmd import DMD, SeparatedBitPlanEncoder
+from .dmd import DMD, MacroPixelLayout, SeparatedBitPlanEncoder
 from .holography import reference_projection
 from .media import GaussianMedium
 
@@ -158,9 +164,9 @@ class OPU:
     seed : int
         Seeds the medium, the reference field, the DMD defects and the camera noise (each
         through its own stream): the same seed gives the same numbers bit for bit.
-    medium : GaussianMedium-like, optional
-        A medium with ``n_in`` inputs and ``n_out * grains`` outputs; default
-        ``GaussianMedium(n_in, n_out * grains)`` seeded from ``seed``.
+    medium : GaussianMedium, optional
+        A medium with ``N`` inputs (:attr:`n_mirrors`: ``n_in``, or the macro-pixel region)
+        and ``n_out * grains`` outputs; default a ``GaussianMedium`` seeded from ``seed``.
     dmd : DMD, optional
         Default built from ``dmd_shape``, ``pitch``, ``contrast``, ``dead_fraction``.
     camera : Camera, dict or None, optional
@@ -174,7 +180,9 @@ class OPU:
         well fill of the brightest frame), ``frame_rate`` (1/s), ``device_power`` (W, for the
         cost model), ``reference_ratio`` (``<|s|**2> / <|T x|**2>`` for half-ON signal
         frames), ``grains`` (speckle grains per camera pixel), ``contrast``,
-        ``dead_fraction``, ``dmd_shape``, ``pitch``, and ``normalize_rows`` (divide every
+        ``dead_fraction``, ``dmd_shape``, ``pitch``, ``macro_pixels`` (``None``, or the block
+        ``(rows, cols)`` of mirrors, or an int for a square block, that each feature drives;
+        ``"auto"``: the largest square block that fits), and ``normalize_rows`` (divide every
         output pixel of :meth:`linear_transform`, and every row of :meth:`effective_matrix`,
         by ``|s_k|``: makes ``B`` i.i.d. Gaussian but amplifies the noise of pixels that see
         little reference light; see DESIGN.md, holography), ``holography`` (``"4-frame"`` or
@@ -194,7 +202,7 @@ class OPU:
         self.n_out = _checks.integer("n_out", n_out, minimum=1)
         _checks.choice("preset", preset, PRESETS)
         config = dict(PRESETS[preset], normalize_rows=False, holography="4-frame",
-                      calibration_frames=16)
+                      calibration_frames=16, macro_pixels=None)
         unknown = set(options) - set(config) - {"camera"}
         if unknown:
             raise TypeError(f"unknown OPU keyword(s) {sorted(unknown)}; allowed: "
@@ -220,23 +228,32 @@ class OPU:
         self.calibration_frames = _checks.integer(
             "calibration_frames", config["calibration_frames"], minimum=1)
 
-        n_grains = self.n_out * self.grains
-        if medium is None:
-            medium = GaussianMedium(self.n_in, n_grains, seed=self._substream(1))
-        if (medium.n_out, medium.n_in) != (n_grains, self.n_in):
-            raise ValueError(f"medium has shape (n_out, n_in) = ({medium.n_out}, "
-                             f"{medium.n_in}), expected (n_out * grains, n_in) = "
-                             f"({n_grains}, {self.n_in})")
-        self.medium = medium
         if dmd is None:
             dmd = DMD(shape=config["dmd_shape"], pitch=config["pitch"],
                       contrast=config["contrast"], dead_fraction=config["dead_fraction"],
                       seed=self._substream(2))
         if not isinstance(dmd, DMD):
             raise TypeError(f"dmd must be a lightsim.DMD, got {type(dmd).__name__}")
-        if self.n_in > dmd.n_mirrors:
-            raise ValueError(f"n_in={self.n_in} exceeds the {dmd.n_mirrors} mirrors of the DMD")
         self.dmd = dmd
+        block = config["macro_pixels"]
+        self.layout = None if block is None else MacroPixelLayout(
+            self.n_in, dmd.shape, block=None if block == "auto" else block)
+        self.n_mirrors = self.n_in if self.layout is None else self.layout.n_mirrors_used
+        if self.n_mirrors > dmd.n_mirrors:
+            raise ValueError(f"n_in={self.n_in} exceeds the {dmd.n_mirrors} mirrors of the DMD")
+        n_grains = self.n_out * self.grains
+        if medium is None:
+            # folding streams T once: no need to keep a large dense copy
+            medium = GaussianMedium(self.n_mirrors, n_grains, seed=self._substream(1),
+                                    cache="auto" if self.layout is None else False)
+        if not isinstance(medium, GaussianMedium):
+            raise TypeError(f"medium must be a GaussianMedium, got {type(medium).__name__}")
+        if (medium.n_out, medium.n_in) != (n_grains, self.n_mirrors):
+            raise ValueError(f"medium has shape (n_out, n_in) = ({medium.n_out}, "
+                             f"{medium.n_in}), expected (n_out * grains, signal mirrors) = "
+                             f"({n_grains}, {self.n_mirrors})")
+        self.medium = medium
+        self._folded = None
         self.reference = _complex_gaussian(self._substream(3), n_grains,
                                            self.reference_ratio / 2)
         self.camera = self._build_camera(config["camera"], config["exposure"])
@@ -272,7 +289,7 @@ class OPU:
         """Mean photons of one grain per unit field intensity during ``exposure`` seconds."""
         photon_energy = PLANCK * SPEED_OF_LIGHT / self.wavelength
         per_mirror = self.laser_power / self.dmd_mirrors * exposure * self.transmission
-        return self.n_in * per_mirror / photon_energy / (self.n_out * self.grains)
+        return self.n_mirrors * per_mirror / photon_energy / (self.n_out * self.grains)
 
     @property
     def dmd_mirrors(self) -> int:
@@ -298,9 +315,32 @@ class OPU:
         """Field amplitude ``c = sqrt(1/contrast)`` leaked by an OFF mirror."""
         return float(self.dmd.leak)
 
+    def _fold_of(self, medium):
+        """``(D.T, F_0)`` of ``medium`` for the macro-pixel layout (one streamed pass)."""
+        frames = np.zeros((2, self.n_mirrors), dtype=bool)
+        frames[1] = True
+        off, on = self.dmd.effective_input(frames)
+        rows = np.zeros((self.n_in + 1, self.n_mirrors), dtype=np.float32)
+        idx = self.layout.mirror_indices
+        rows[np.arange(self.n_in)[:, None], idx] = on[idx] - off[idx]
+        rows[-1] = off
+        folded = medium.apply(rows)
+        return np.ascontiguousarray(folded[:-1]), folded[-1].copy()
+
+    def _fold(self):
+        """``(D.T, F_0)``: ``(n_in, n_out g)`` and ``(n_out g,)``, folded once and cached."""
+        if self._folded is None:
+            self._folded = self._fold_of(self.medium)
+        return self._folded
+
     def _fields(self, X):
         """Camera-plane signal field ``T a(x)`` (complex64, per grain) of binary frames."""
-        return self.medium.apply(self.dmd.effective_input(X))
+        if self.layout is None:
+            return self.medium.apply(self.dmd.effective_input(X))
+        d_t, base = self._fold()
+        fields = (X.astype(np.float32) @ d_t.view(np.float32)).view(np.complex64)
+        fields += base
+        return fields
 
     def _intensity(self, fields, reference_scale):
         """Per-pixel intensity (field units) of ``fields + reference_scale * s``."""
@@ -441,28 +481,34 @@ class OPU:
         power = np.abs(self.reference.astype(np.complex128)) ** 2
         return np.sqrt(power.reshape(self.n_out, self.grains).sum(axis=1))
 
-    def mirror_gains(self) -> np.ndarray:
-        """``(1 - c) g_j``: change of mirror ``j``'s amplitude from OFF to ON (0 if stuck)."""
+    def signal_matrix(self) -> np.ndarray:
+        """``D`` ``(n_out * grains, n_in)`` complex128: ``T a(x) = T a(0) + D x``.
+
+        ``D_kj = T_kj (a_j^ON - a_j^OFF) = T_kj (1 - c) g_j`` (zero for stuck mirrors), or its
+        macro-pixel fold. Builds ``T`` densely without macro-pixels.
+        """
+        if self.layout is not None:
+            return self._fold()[0].T.astype(np.complex128)
         frames = np.zeros((2, self.n_in), dtype=bool)
         frames[1] = True
-        amplitudes = self.dmd.effective_input(frames).astype(np.float64)
-        return amplitudes[1] - amplitudes[0]
+        off, on = self.dmd.effective_input(frames).astype(np.float64)
+        return self.medium.matrix().astype(np.complex128) * (on - off)[None, :]
 
     def effective_matrix(self) -> np.ndarray:
         """The real matrix ``B`` ``(n_out, n_in)`` that :meth:`linear_transform` approximates.
 
-        ``B_kj = 2 (1 - c) Re(sum_g conj(s_kg) T_kg,j) (1 - c) g_j``, in field units (the sum
-        runs over the grains of pixel ``k``), rows divided by ``|s_k|`` when
-        ``normalize_rows``. Dead (stuck) mirrors give zero columns and the illumination
-        profile scales the columns: both are part of the device's ideal linear map. Noise,
-        quantization, saturation, drift after calibration and the 2-frame bias are what make
-        the measured projection differ from ``X @ B.T``. Builds ``T`` densely.
+        ``B_kj = 2 (1 - c) Re(sum_g conj(s_kg) D_kg,j)`` with ``D`` the :meth:`signal_matrix`
+        (``D_kj = T_kj (1 - c) g_j``), in field units (the sum runs over the grains of pixel
+        ``k``), rows divided by ``|s_k|`` when ``normalize_rows``. Dead (stuck) mirrors give
+        zero columns and the illumination profile scales the columns: both are part of the
+        device's ideal linear map. Noise, quantization, saturation, drift after calibration
+        and the 2-frame bias are what make the measured projection differ from ``X @ B.T``.
         """
-        T = self.medium.matrix().astype(np.complex128)
-        cross = (np.conj(self.reference.astype(np.complex128))[:, None] * T).real
+        D = self.signal_matrix()
+        cross = (np.conj(self.reference.astype(np.complex128))[:, None] * D).real
         if self.grains > 1:
             cross = cross.reshape(self.n_out, self.grains, self.n_in).sum(axis=1)
-        B = 2 * (1 - self.leak) * cross * self.mirror_gains()[None, :]
+        B = 2 * (1 - self.leak) * cross
         if self.normalize_rows:
             B /= self.reference_per_pixel[:, None]
         return B
@@ -471,6 +517,9 @@ class OPU:
         """Age the medium: ``T <- rho T + sqrt(1 - rho**2) W`` (and likewise ``s``).
 
         The calibration is kept, so it is now stale: call :meth:`calibrate` to refresh it.
+        With macro-pixels the fold is updated with the fold of the fresh matrix ``W`` (one
+        streamed pass over ``W``, whatever the number of earlier drifts); it agrees with a
+        fold of the drifted medium to float32 rounding.
         ``seed`` draws ``W``; by default it is derived from the OPU seed and the number of
         drifts so far, so a sequence of drifts is reproducible.
         """
@@ -480,6 +529,10 @@ class OPU:
             seed = self._substream(100 + self._drifts)
         seed = _checks.integer("seed", seed, minimum=0)
         self.medium = self.medium.drift(rho, seed=seed)
+        if self._folded is not None:  # fold is linear in T: update it with the fold of W
+            keep, fresh = np.float32(rho), np.float32(np.sqrt(1 - rho**2))
+            self._folded = tuple(keep * old + fresh * new for old, new in
+                                 zip(self._folded, self._fold_of(self.medium.innovation())))
         fresh = _complex_gaussian(int(_kernels.stream_key_reference(seed, 5) >> np.uint64(1)),
                                   self.reference.size, self.reference_ratio / 2)
         self.reference = (rho * self.reference + np.sqrt(1 - rho**2) * fresh).astype(

@@ -111,3 +111,12 @@ def test_truncated_file(tmp_path):
         f.truncate(size // 2)
     with pytest.raises(io.FormatError):
         io.load_medium_matrix(path)
+
+
+def test_macro_pixel_opu_round_trip_after_drift(tmp_path):
+    opu = OPU(6, 20, preset="ideal", seed=4, dmd_shape=(12, 30), macro_pixels=(3, 4))
+    opu.transform(np.ones((1, 6), bool))
+    opu.drift(0.7)
+    loaded = io.load_opu(io.save_opu(tmp_path / "o.h5", opu))
+    # the loaded OPU folds the drifted medium afresh; the original updated its fold: float32
+    np.testing.assert_allclose(loaded.effective_matrix(), opu.effective_matrix(), atol=1e-6)

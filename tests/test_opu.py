@@ -186,3 +186,47 @@ def test_bad_input():
         opu.drift(1.5)
     with pytest.raises(ValueError, match="n_in"):
         OPU(2_000_000, 10)
+
+
+def _macro_pair(seed, contrast, dead):
+    folded = OPU(6, 25, preset="ideal", seed=seed, dmd_shape=(12, 30), macro_pixels=(3, 4),
+                 contrast=contrast, dead_fraction=dead)
+    flat = OPU(folded.n_mirrors, 25, preset="ideal", seed=seed, dmd_shape=(12, 30),
+               medium=folded.medium, dmd=folded.dmd)
+    return folded, flat
+
+
+@settings(max_examples=10)
+@given(seed=st.integers(0, 2**31), contrast=st.sampled_from([20.0, np.inf]),
+       dead=st.sampled_from([0.0, 0.1]))
+def test_macro_pixel_fold_equals_expanded_mirrors(seed, contrast, dead):
+    folded, flat = _macro_pair(seed, contrast, dead)
+    assert folded.n_mirrors == 3 * 30  # 6 blocks of 3 x 4 fit in the first 3 rows
+    x = _binary(seed, 7, 6)
+    expanded = folded.layout.expand(x)
+    np.testing.assert_allclose(folded.transform(x), flat.transform(expanded),
+                               rtol=1e-4, atol=1e-6)
+    B = folded.effective_matrix()
+    np.testing.assert_allclose(B, folded.layout.fold(flat.effective_matrix()), atol=1e-6)
+    exact = x @ B.T
+    np.testing.assert_allclose(folded.linear_transform(x), exact,
+                               atol=1e-4 * np.sqrt(np.mean(exact**2)))
+
+
+def test_macro_pixel_drift_updates_the_fold():
+    folded, _ = _macro_pair(3, 100.0, 0.05)
+    folded.transform(_binary(0, 2, 6))  # folds
+    folded.drift(0.8).drift(0.6)
+    d_t, base = folded._fold()
+    d_ref, base_ref = folded._fold_of(folded.medium)
+    np.testing.assert_allclose(d_t, d_ref, atol=1e-6)
+    np.testing.assert_allclose(base, base_ref, atol=1e-6)
+
+
+def test_macro_pixels_bring_more_light():
+    small = OPU(10, 100, preset="lighton", seed=0, macro_pixels=1)
+    large = OPU(10, 100, preset="lighton", seed=0, macro_pixels=20, exposure=small.exposure)
+    assert large.photon_scale == pytest.approx(small.photon_scale * large.n_mirrors
+                                               / small.n_mirrors)
+    with pytest.raises(ValueError, match="do not fit"):
+        OPU(10, 100, macro_pixels=400)
