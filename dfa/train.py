@@ -1,0 +1,156 @@
+"""The training loop and its metrics: accuracy and gradient alignment.
+
+Alignment (Nokland 2016; Launay et al., "Principled training of neural networks with direct
+feedback alignment", arXiv:1906.04554, 2019) is the angle between the weight update a
+feedback rule prescribes for a hidden layer and the true gradient of the loss (backprop) on
+the same batch: 0 degrees is backprop, 90 degrees is an update orthogonal to the gradient
+(no first-order progress). DFA learns because the forward weights come to align the two.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from lightsim import _checks
+
+from .feedback import Backprop
+
+
+def _angle(a, b) -> float:
+    """Angle in degrees between two arrays seen as vectors (NaN if either is zero)."""
+    a = np.asarray(a, dtype=np.float64).ravel()
+    b = np.asarray(b, dtype=np.float64).ravel()
+    norms = np.linalg.norm(a) * np.linalg.norm(b)
+    if norms == 0:
+        return math.nan
+    return math.degrees(math.acos(min(1.0, max(-1.0, float(a @ b) / norms))))
+
+
+def alignment_angles(model, feedback, x, y) -> list:
+    """Angles (degrees) between ``feedback``'s and backprop's weight updates, per hidden layer.
+
+    Computed on the batch ``(x, y)`` for the weights ``W_1 .. W_{L-1}`` (biases excluded);
+    NaN for a layer whose update is exactly zero. With an optical feedback this call uses the
+    OPU (and its frames are counted in its cost).
+    """
+    cache = model.forward(x)
+    e = model.output_error(cache.logits, y)
+    exact = model.gradients(cache, Backprop().hidden_deltas(model, cache, e), e)
+    approx = model.gradients(cache, feedback.hidden_deltas(model, cache, e), e)
+    return [_angle(approx[2 * i], exact[2 * i]) for i in range(model.n_layers - 1)]
+
+
+def evaluate(model, x, y, batch_size=4096) -> float:
+    """Classification accuracy (fraction in ``[0, 1]``) of ``model`` on ``(x, y)``."""
+    return float(np.mean(model.predict(x, batch_size) == model.check_labels(y, len(x))))
+
+
+def _check_data(model, data):
+    try:
+        x_train, y_train, x_test, y_test = data
+    except (TypeError, ValueError):
+        raise TypeError("data must be a tuple (x_train, y_train, x_test, y_test)") from None
+    checked = []
+    for part, x, y in (("train", x_train, y_train), ("test", x_test, y_test)):
+        x = _checks.finite_array(f"x_{part}", x, complex_ok=False)
+        if x.ndim != 2 or x.shape[1] != model.sizes[0] or len(x) == 0:
+            raise ValueError(f"x_{part} must have shape (n_samples >= 1, {model.sizes[0]}), "
+                             f"got {x.shape}")
+        y = model.check_labels(y, len(x), f"y_{part}")
+        checked += [x.astype(model.dtype, copy=False), y]
+    return checked
+
+
+def train(model, feedback, data, *, epochs, batch_size=128, optimizer, seed=0, progress=True,
+          alignment_batch=512) -> dict:
+    """Train ``model`` in place with ``feedback`` deciding the hidden-layer updates.
+
+    Parameters
+    ----------
+    model : dfa.MLP
+    feedback : dfa.Backprop, dfa.DigitalDFA or dfa.OpticalDFA
+    data : tuple
+        ``(x_train, y_train, x_test, y_test)``; images ``(n, sizes[0])`` (converted to the
+        model's dtype), integer labels in ``[0, n_classes)``. Checked before training:
+        non-finite inputs, labels out of range or shape mismatches raise ``ValueError``.
+    epochs : int
+        Passes over the training set.
+    batch_size : int
+        Samples per update; the last batch of an epoch holds the remainder.
+    optimizer : dfa.SGD or dfa.Adam
+    seed : int
+        Seeds the held alignment batch and the shuffling of every epoch. Same model, feedback,
+        data and seed give the same history bit for bit (except ``"time"``).
+    progress : bool
+        Show a tqdm progress bar.
+    alignment_batch : int
+        Size of the fixed batch, drawn once from the training set, on which the alignment is
+        measured at the end of every epoch (capped at the training-set size).
+
+    Returns
+    -------
+    dict
+        Per-epoch lists: ``"loss"`` (mean training loss over the epoch's batches, before each
+        update), ``"train_accuracy"`` (fraction of the epoch's training samples classified
+        correctly when their batch was seen), ``"test_accuracy"`` (after the epoch),
+        ``"alignment"`` (list of angles in degrees, one per hidden layer, see
+        :func:`alignment_angles`), ``"time"`` (wall time since the start, s); and
+        ``"opu_cost"``: ``feedback.cost.summary()`` at the end, or ``None``.
+
+    Raises
+    ------
+    FloatingPointError
+        If the loss of a batch is NaN or infinite (the message names the epoch and batch).
+    """
+    x_train, y_train, x_test, y_test = _check_data(model, data)
+    epochs = _checks.integer("epochs", epochs, minimum=1)
+    batch_size = _checks.integer("batch_size", batch_size, minimum=1)
+    seed = _checks.integer("seed", seed, minimum=0)
+    alignment_batch = _checks.integer("alignment_batch", alignment_batch, minimum=1)
+    if not hasattr(optimizer, "step"):
+        raise TypeError(f"optimizer must have a step(params, grads) method, got "
+                        f"{type(optimizer).__name__}")
+
+    rng = np.random.default_rng(seed)
+    n = len(x_train)
+    held = rng.choice(n, size=min(alignment_batch, n), replace=False)
+    x_held, y_held = x_train[held], y_train[held]
+    n_batches = -(-n // batch_size)
+    history = {key: [] for key in ("loss", "train_accuracy", "test_accuracy", "alignment",
+                                   "time")}
+    start = time.perf_counter()
+    with tqdm(total=epochs * n_batches, disable=not progress, unit="batch",
+              desc=type(feedback).__name__) as bar:
+        for epoch in range(1, epochs + 1):
+            order = rng.permutation(n)
+            loss_sum, correct = 0.0, 0
+            for batch in range(1, n_batches + 1):
+                idx = order[(batch - 1) * batch_size:batch * batch_size]
+                xb, yb = x_train[idx], y_train[idx]
+                cache = model.forward(xb)
+                loss = model.loss(cache.logits, yb)
+                if not math.isfinite(loss):
+                    raise FloatingPointError(
+                        f"loss is {loss} at epoch {epoch}, batch {batch} of {n_batches}; "
+                        f"the training diverged (lower the learning rate)")
+                e = model.output_error(cache.logits, yb)
+                optimizer.step(model.params,
+                               model.gradients(cache, feedback.hidden_deltas(model, cache, e),
+                                               e))
+                loss_sum += loss * len(idx)
+                correct += int(np.count_nonzero(np.argmax(cache.logits, axis=1) == yb))
+                bar.update()
+            history["loss"].append(loss_sum / n)
+            history["train_accuracy"].append(correct / n)
+            history["test_accuracy"].append(evaluate(model, x_test, y_test))
+            history["alignment"].append(alignment_angles(model, feedback, x_held, y_held))
+            history["time"].append(time.perf_counter() - start)
+            bar.set_postfix(loss=f"{history['loss'][-1]:.4f}",
+                            test=f"{history['test_accuracy'][-1]:.4f}")
+    cost = getattr(feedback, "cost", None)
+    history["opu_cost"] = None if cost is None else cost.summary()
+    return history

@@ -1,0 +1,204 @@
+"""dfa.feedback: backprop / DFA identities, feedback matrices, optical DFA plumbing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import dfa
+import lightsim
+from dfa.network import ACTIVATIONS
+
+
+def _setup(sizes, activation="tanh", seed=0, n=6, dtype=np.float64):
+    model = dfa.MLP(sizes, activation=activation, seed=seed).astype(dtype)
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, sizes[0]))
+    y = rng.integers(0, sizes[-1], size=n)
+    cache = model.forward(x)
+    return model, cache, model.output_error(cache.logits, y)
+
+
+# ---------------------------------------------------------------------------- backprop / DFA
+
+
+@given(width=st.integers(1, 8), n_in=st.integers(1, 6), n_classes=st.integers(2, 5),
+       activation=st.sampled_from(ACTIVATIONS), seed=st.integers(0, 2**16))
+def test_dfa_with_transposed_forward_weights_is_backprop(width, n_in, n_classes,
+                                                         activation, seed):
+    # one hidden layer: backprop's delta_1 = (e @ W_2) * f'(a_1), DFA's (e @ B_1.T) * f'(a_1)
+    model, cache, e = _setup([n_in, width, n_classes], activation, seed)
+    feedback = dfa.DigitalDFA(seed=seed)
+    feedback.matrices(model)[0][:] = model.weights[1].T
+    (exact,) = dfa.Backprop().hidden_deltas(model, cache, e)
+    (direct,) = feedback.hidden_deltas(model, cache, e)
+    np.testing.assert_allclose(direct, exact, rtol=1e-12, atol=1e-15)
+
+
+def test_backprop_deltas_shapes_and_dtype():
+    model, cache, e = _setup([5, 7, 4, 3], dtype=np.float32)
+    deltas = dfa.Backprop().hidden_deltas(model, cache, e)
+    assert [d.shape for d in deltas] == [(6, 7), (6, 4)]
+    assert all(d.dtype == np.float32 for d in deltas)
+
+
+@pytest.mark.parametrize("distribution", ["gaussian", "uniform"])
+def test_digital_feedback_statistics(distribution):
+    model = dfa.MLP([3, 400, 300, 10])
+    b = np.concatenate(dfa.DigitalDFA(seed=1, distribution=distribution).matrices(model))
+    assert b.dtype == np.float32
+    variance = 1 / 10  # documented default: entries of variance 1 / n_classes
+    # standard error of a sample variance: sigma**2 sqrt(2 / N) (Gaussian),
+    # sigma**2 sqrt(0.8 / N) (uniform, fourth moment 9/5 sigma**4)
+    kurtosis_term = 2.0 if distribution == "gaussian" else 0.8
+    assert abs(b.astype(np.float64).var() - variance) < 5 * variance * np.sqrt(
+        kurtosis_term / b.size)
+    assert abs(b.mean()) < 5 * np.sqrt(variance / b.size)
+    if distribution == "uniform":
+        assert np.abs(b).max() <= np.sqrt(3 * variance)
+    scaled = dfa.DigitalDFA(seed=1, distribution=distribution, scale=2.0).matrices(model)
+    np.testing.assert_allclose(np.concatenate(scaled), b * 2 * np.sqrt(10), rtol=1e-5)
+
+
+def test_digital_feedback_shared_versus_per_layer():
+    model = dfa.MLP([8, 7, 5, 9, 3])
+    per_layer = dfa.DigitalDFA(seed=2).matrices(model)
+    shared = dfa.DigitalDFA(seed=2, shared=True).matrices(model)
+    assert [b.shape for b in per_layer] == [(7, 3), (5, 3), (9, 3)]
+    assert [b.shape for b in shared] == [(7, 3), (5, 3), (9, 3)]
+    # shared: every layer reads the first rows of one (max width, n_classes) matrix
+    np.testing.assert_array_equal(shared[0], shared[2][:7])
+    np.testing.assert_array_equal(shared[1], shared[2][:5])
+    # per layer: independent draws
+    assert not np.array_equal(per_layer[1], per_layer[2][:5])
+
+
+def test_digital_feedback_is_seeded_fixed_and_tied_to_the_model_sizes():
+    model = dfa.MLP([4, 6, 3])
+    feedback = dfa.DigitalDFA(seed=7)
+    first = feedback.matrices(model)[0].copy()
+    np.testing.assert_array_equal(feedback.matrices(model)[0], first)
+    np.testing.assert_array_equal(dfa.DigitalDFA(seed=7).matrices(model)[0], first)
+    assert not np.array_equal(dfa.DigitalDFA(seed=8).matrices(model)[0], first)
+    with pytest.raises(ValueError, match="sizes"):
+        feedback.matrices(dfa.MLP([4, 5, 3]))
+
+
+def test_digital_dfa_deltas_use_the_feedback_matrices():
+    model, cache, e = _setup([4, 6, 5, 3], activation="sigmoid")
+    feedback = dfa.DigitalDFA(seed=3)
+    deltas = feedback.hidden_deltas(model, cache, e)
+    for layer, (delta, b) in enumerate(zip(deltas, feedback.matrices(model)), start=1):
+        h = cache.activations[layer]
+        np.testing.assert_allclose(delta, (e @ b.T) * h * (1 - h), rtol=1e-12)
+
+
+@pytest.mark.parametrize("kwargs", [dict(distribution="cauchy"), dict(scale=0.0),
+                                    dict(seed=-1)])
+def test_digital_dfa_bad_arguments(kwargs):
+    with pytest.raises(ValueError):
+        dfa.DigitalDFA(**kwargs)
+
+
+# ---------------------------------------------------------------------------- optical DFA
+# A test double with the interface of lightsim.OPU and an exact linear projection: it checks
+# the encoding, rescaling and slicing of OpticalDFA independently of the optics.
+
+
+class _Cost:
+    def __init__(self):
+        self.frames = 0
+
+    def summary(self):
+        return dict(frames=self.frames)
+
+
+class LinearOPU:
+    def __init__(self, n_in, n_out, seed=0):
+        self.n_in, self.n_out = n_in, n_out
+        self.matrix = np.random.default_rng(seed).standard_normal((n_out, n_in)) * 0.37
+        self.cost = _Cost()
+        self.inputs = []
+
+    def linear_transform(self, X, encoding="auto"):
+        self.inputs.append((np.array(X), encoding))
+        self.cost.frames += len(X)
+        return np.asarray(X, dtype=np.float64) @ self.matrix.T
+
+    def effective_matrix(self):
+        return self.matrix.copy()
+
+
+def test_optical_dfa_bitplanes_with_an_exact_opu_is_digital_dfa_with_its_matrices():
+    model, cache, e = _setup([5, 6, 4, 3])
+    opu = LinearOPU(n_in=3, n_out=12)
+    feedback = dfa.OpticalDFA(opu, encoding="bitplanes")
+    deltas = feedback.hidden_deltas(model, cache, e)
+    matrices = feedback.matrices(model)
+    assert [b.shape for b in matrices] == [(6, 3), (4, 3)]
+    for layer, (delta, b) in enumerate(zip(deltas, matrices), start=1):
+        expected = (e @ b.T) * model.activation_derivative(cache, layer)
+        np.testing.assert_allclose(delta, expected, rtol=1e-10, atol=1e-14)
+    # "auto" rescaling gives the ideal feedback the rms of the digital default
+    b = np.concatenate(matrices)
+    assert np.sqrt(np.mean(b**2)) == pytest.approx(1 / np.sqrt(3), rel=1e-12)
+    X, encoding = opu.inputs[0]
+    assert encoding == "bitplanes" and X.shape == (6, 3)
+    assert feedback.cost is opu.cost
+
+
+def test_optical_dfa_ternary_encoding_and_rescale():
+    model, cache, e = _setup([5, 6, 3], n=8)
+    opu = LinearOPU(n_in=3, n_out=7)
+    feedback = dfa.OpticalDFA(opu, threshold=0.3, encoding="ternary", rescale=2.5)
+    (delta,) = feedback.hidden_deltas(model, cache, e)
+    X, encoding = opu.inputs[0]
+    assert encoding == "ternary" and set(np.unique(X)) <= {-1, 0, 1}
+    r = np.abs(e).max(axis=1, keepdims=True)
+    ternary = np.where(e > 0.3 * r, 1, np.where(e < -0.3 * r, -1, 0))
+    np.testing.assert_array_equal(X, ternary)
+    (b,) = feedback.matrices(model)
+    np.testing.assert_allclose(b, opu.matrix[:6] / 2.5, rtol=1e-12)
+    expected = (r * ternary) @ b.T * model.activation_derivative(cache, 1)
+    np.testing.assert_allclose(delta, expected, rtol=1e-10, atol=1e-14)
+
+
+def test_optical_dfa_zero_error_rows_give_zero_feedback():
+    model, cache, e = _setup([4, 5, 3], n=3)
+    e[1] = 0
+    (delta,) = dfa.OpticalDFA(LinearOPU(3, 5)).hidden_deltas(model, cache, e)
+    assert not delta[1].any() and np.isfinite(delta).all()
+
+
+def test_optical_dfa_checks_the_opu_size():
+    model, cache, e = _setup([4, 6, 5, 3])
+    with pytest.raises(ValueError, match=r"\[6, 5\]"):
+        dfa.OpticalDFA(LinearOPU(3, 10)).hidden_deltas(model, cache, e)
+    with pytest.raises(ValueError, match="must equal n_classes"):
+        dfa.OpticalDFA(LinearOPU(6, 11)).hidden_deltas(model, cache, e)
+    with pytest.raises(TypeError, match="lightsim.OPU"):
+        dfa.OpticalDFA(object())
+    with pytest.raises(ValueError, match="encoding"):
+        dfa.OpticalDFA(LinearOPU(6, 11), encoding="binary")
+    with pytest.raises(ValueError, match="threshold"):
+        dfa.OpticalDFA(LinearOPU(6, 11), threshold=1.0)
+
+
+# ---------------------------------------------------------------------------- real OPU
+
+
+def test_optical_dfa_with_ideal_opu_follows_its_effective_matrix():
+    model, cache, e = _setup([5, 16, 8, 4], n=5)
+    opu = lightsim.OPU(4, 24, preset="ideal", camera=None, seed=1, macro_pixels=8)
+    feedback = dfa.OpticalDFA(opu, encoding="ternary", threshold=0.0)
+    deltas = feedback.hidden_deltas(model, cache, e)
+    r = np.abs(e).max(axis=1, keepdims=True)
+    signs = np.sign(e)
+    for layer, (delta, b) in enumerate(zip(deltas, feedback.matrices(model)), start=1):
+        expected = (r * signs) @ b.T * model.activation_derivative(cache, layer)
+        # ideal detector: only float32 intensity round-off separates the two
+        np.testing.assert_allclose(delta, expected, rtol=1e-3,
+                                   atol=1e-4 * np.abs(expected).max())
+    assert feedback.cost.summary()["frames"] > 0
