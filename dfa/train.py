@@ -66,7 +66,7 @@ def _check_data(model, data):
 
 
 def train(model, feedback, data, *, epochs, batch_size=128, optimizer, seed=0, progress=True,
-          alignment_batch=512) -> dict:
+          alignment_batch=512, lr_decay=1.0) -> dict:
     """Train ``model`` in place with ``feedback`` deciding the hidden-layer updates.
 
     Parameters
@@ -90,6 +90,9 @@ def train(model, feedback, data, *, epochs, batch_size=128, optimizer, seed=0, p
     alignment_batch : int
         Size of the fixed batch, drawn once from the training set, on which the alignment is
         measured at the end of every epoch (capped at the training-set size).
+    lr_decay : float
+        Factor in ``(0, 1]`` applied to ``optimizer.lr`` after every epoch (exponential
+        learning-rate decay; 1 keeps it constant).
 
     Returns
     -------
@@ -98,7 +101,8 @@ def train(model, feedback, data, *, epochs, batch_size=128, optimizer, seed=0, p
         update), ``"train_accuracy"`` (fraction of the epoch's training samples classified
         correctly when their batch was seen), ``"test_accuracy"`` (after the epoch),
         ``"alignment"`` (list of angles in degrees, one per hidden layer, see
-        :func:`alignment_angles`), ``"time"`` (wall time since the start, s); and
+        :func:`alignment_angles`), ``"lr"`` (learning rate used in the epoch), ``"time"``
+        (wall time since the start, s); and
         ``"opu_cost"``: ``feedback.cost.summary()`` at the end, or ``None``.
 
     Raises
@@ -111,9 +115,12 @@ def train(model, feedback, data, *, epochs, batch_size=128, optimizer, seed=0, p
     batch_size = _checks.integer("batch_size", batch_size, minimum=1)
     seed = _checks.integer("seed", seed, minimum=0)
     alignment_batch = _checks.integer("alignment_batch", alignment_batch, minimum=1)
-    if not hasattr(optimizer, "step"):
-        raise TypeError(f"optimizer must have a step(params, grads) method, got "
-                        f"{type(optimizer).__name__}")
+    lr_decay = _checks.in_range("lr_decay", lr_decay, 0.0, 1.0)
+    if lr_decay == 0.0:
+        raise ValueError("lr_decay must be > 0, got 0.0")
+    if not (hasattr(optimizer, "step") and hasattr(optimizer, "lr")):
+        raise TypeError(f"optimizer must have a step(params, grads) method and an lr "
+                        f"attribute, got {type(optimizer).__name__}")
 
     rng = np.random.default_rng(seed)
     n = len(x_train)
@@ -121,7 +128,7 @@ def train(model, feedback, data, *, epochs, batch_size=128, optimizer, seed=0, p
     x_held, y_held = x_train[held], y_train[held]
     n_batches = -(-n // batch_size)
     history = {key: [] for key in ("loss", "train_accuracy", "test_accuracy", "alignment",
-                                   "time")}
+                                   "lr", "time")}
     start = time.perf_counter()
     with tqdm(total=epochs * n_batches, disable=not progress, unit="batch",
               desc=type(feedback).__name__) as bar:
@@ -148,7 +155,9 @@ def train(model, feedback, data, *, epochs, batch_size=128, optimizer, seed=0, p
             history["train_accuracy"].append(correct / n)
             history["test_accuracy"].append(evaluate(model, x_test, y_test))
             history["alignment"].append(alignment_angles(model, feedback, x_held, y_held))
+            history["lr"].append(optimizer.lr)
             history["time"].append(time.perf_counter() - start)
+            optimizer.lr *= lr_decay
             bar.set_postfix(loss=f"{history['loss'][-1]:.4f}",
                             test=f"{history['test_accuracy'][-1]:.4f}")
     cost = getattr(feedback, "cost", None)
