@@ -98,8 +98,8 @@ def test_short_optdigits_training_reaches_92_percent(optdigits, make_feedback):
     model, history = _run(optdigits, make_feedback())
     assert history["test_accuracy"][-1] >= 0.92
     assert history["loss"][-1] < history["loss"][0]
-    assert set(history) == {"loss", "train_accuracy", "test_accuracy", "alignment", "time",
-                            "opu_cost"}
+    assert set(history) == {"loss", "train_accuracy", "test_accuracy", "alignment", "lr",
+                            "time", "opu_cost"}
     assert all(len(history[k]) == 10 for k in ("loss", "train_accuracy", "test_accuracy",
                                                "alignment", "time"))
     assert history["opu_cost"] is None
@@ -173,3 +173,14 @@ def test_optical_dfa_training_with_an_ideal_opu(optdigits):
     # ternary errors cost 4 frames per sample (e+ and e-, each with and without reference),
     # for every training sample and the 512 alignment samples of each epoch
     assert history["opu_cost"]["frames"] == 4 * 10 * (len(optdigits[0]) + 512)
+
+
+def test_learning_rate_decays_every_epoch(optdigits):
+    data = tuple(a[:200] for a in optdigits)
+    model = dfa.MLP([64, 16, 10], seed=0)
+    history = dfa.train(model, dfa.Backprop(), data, epochs=3, batch_size=50,
+                        optimizer=dfa.Adam(1e-2), progress=False, lr_decay=0.5)
+    np.testing.assert_allclose(history["lr"], [1e-2, 5e-3, 2.5e-3])
+    with pytest.raises(ValueError, match="lr_decay"):
+        dfa.train(model, dfa.Backprop(), data, epochs=1, optimizer=dfa.Adam(), lr_decay=0.0,
+                  progress=False)
