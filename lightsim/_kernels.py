@@ -5,7 +5,7 @@ and a test (``tests/test_kernels.py`` or the stage's test module) checking that 
 Kernels are compiled with ``cache=True``; ``parallel=True`` only where a benchmark showed it
 helps. FFTs never live here (they stay in ``scipy.fft``).
 
-Sections: propagation, camera, media, dmd. Keep each kernel next to its reference.
+Sections: propagation, camera, media, dmd, opu. Keep each kernel next to its reference.
 """
 
 from __future__ import annotations
@@ -445,3 +445,59 @@ def gaussian_block_reference(keys, decay, gain, rows, col0, n_in_total, scale, t
 
 
 # ---------------------------------------------------------------------------- dmd
+
+
+# ---------------------------------------------------------------------------- opu
+
+
+@numba.njit(cache=True, parallel=True)
+def affine_fields(X, d_t, base, out):
+    """``out[i] = base + sum_k X[i, k] d_t[k]``: fields of a folded (macro-pixel) input.
+
+    ``X`` ``(n, K)`` real, ``d_t`` ``(K, M)`` and ``base`` ``(M,)`` complex64, ``out``
+    ``(n, M)`` complex64. For small ``K`` (one input per class) a direct loop beats a BLAS
+    call, whose thread start-up dominates such thin products.
+    """
+    n, n_in = X.shape
+    for i in numba.prange(n):
+        out[i, :] = base
+        for k in range(n_in):
+            x = np.float32(X[i, k])
+            if x != 0:
+                for m in range(d_t.shape[1]):
+                    out[i, m] += x * d_t[k, m]
+
+
+def affine_fields_reference(X, d_t, base, out):
+    """NumPy reference of :func:`affine_fields`."""
+    out[...] = X.astype(np.float32) @ d_t + base
+
+
+@numba.njit(cache=True, parallel=True)
+def speckle_photons(fields, reference, reference_scale, grains, scale, out):
+    """``out[i, p] = scale * sum_g |fields[i, p g + g'] + reference_scale s[p g + g']|**2``.
+
+    Intensity of the speckle grains of camera pixel ``p`` with the reference field ``s``
+    (scaled by ``reference_scale``: 1 when the reference mirrors are ON, the leak when OFF),
+    summed over the ``grains`` grains of the pixel and multiplied by ``scale`` (photons per
+    unit intensity). ``fields`` ``(n, P grains)`` complex64, ``out`` ``(n, P)`` float32;
+    accumulated in float32 like the unfused NumPy expression.
+    """
+    n, pixels = out.shape
+    alpha = np.float32(reference_scale)
+    factor = np.float32(scale)
+    for i in numba.prange(n):
+        for p in range(pixels):
+            total = np.float32(0.0)
+            for g in range(grains):
+                j = p * grains + g
+                value = fields[i, j] + alpha * reference[j]
+                total += value.real * value.real + value.imag * value.imag
+            out[i, p] = total * factor
+
+
+def speckle_photons_reference(fields, reference, reference_scale, grains, scale, out):
+    """NumPy reference of :func:`speckle_photons`."""
+    total = fields + np.complex64(reference_scale) * reference
+    intensity = (total.real**2 + total.imag**2).reshape(out.shape[0], out.shape[1], grains)
+    out[...] = intensity.sum(axis=-1, dtype=np.float32) * np.float32(scale)

@@ -338,27 +338,29 @@ class OPU:
         if self.layout is None:
             return self.medium.apply(self.dmd.effective_input(X))
         d_t, base = self._fold()
-        fields = (X.astype(np.float32) @ d_t.view(np.float32)).view(np.complex64)
-        fields += base
+        fields = np.empty((X.shape[0], d_t.shape[1]), dtype=np.complex64)
+        _kernels.affine_fields(X.view(np.uint8) if X.dtype == bool else X, d_t, base, fields)
         return fields
 
-    def _intensity(self, fields, reference_scale):
-        """Per-pixel intensity (field units) of ``fields + reference_scale * s``."""
-        total = fields + np.complex64(reference_scale) * self.reference
-        intensity = total.real**2 + total.imag**2
-        if self.grains > 1:
-            intensity = intensity.reshape(-1, self.n_out, self.grains).sum(axis=-1)
-        return intensity
+    def _intensity(self, fields, reference_scale, scale=1.0):
+        """``scale`` times the pixel intensity (field units) of ``fields + reference_scale s``.
 
-    def _detect(self, intensity):
-        """Intensities (field units) -> camera counts (DN), or exact intensities if ideal."""
+        Grains of a pixel are summed; float32 ``(n_samples, n_out)``.
+        """
+        out = np.empty((fields.shape[0], self.n_out), dtype=np.float32)
+        _kernels.speckle_photons(fields, self.reference, reference_scale, self.grains, scale,
+                                 out)
+        return out
+
+    def _detect(self, fields, reference_scale):
+        """Camera counts (DN) of the frames, or exact intensities for an ideal detector."""
         if self.camera is None:
-            return intensity.astype(np.float32)
-        return self.camera.capture(intensity * np.float32(self.photon_scale))
+            return self._intensity(fields, reference_scale)
+        return self.camera.capture(self._intensity(fields, reference_scale, self.photon_scale))
 
     def _frame(self, fields, reference_scale):
         """Detected frames as float64 (DN, or field units for the ideal detector)."""
-        return self._detect(self._intensity(fields, reference_scale)).astype(np.float64)
+        return self._detect(fields, reference_scale).astype(np.float64)
 
     # ------------------------------------------------------------------ public API
     def transform(self, X):
@@ -374,7 +376,7 @@ class OPU:
         """
         t0 = time.perf_counter()
         X = self._check_binary(X)
-        out = self._detect(self._intensity(self._fields(X), self.leak))
+        out = self._detect(self._fields(X), self.leak)
         self.cost.add(X.shape[0], time.perf_counter() - t0)
         return out
 

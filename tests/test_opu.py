@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import validation
-from lightsim import OPU, GaussianMedium
+from lightsim import OPU, GaussianMedium, _kernels
 from lightsim.opu import PLANCK, PRESETS, SPEED_OF_LIGHT
 
 
@@ -230,3 +230,28 @@ def test_macro_pixels_bring_more_light():
                                                / small.n_mirrors)
     with pytest.raises(ValueError, match="do not fit"):
         OPU(10, 100, macro_pixels=400)
+
+
+@settings(max_examples=15)
+@given(seed=st.integers(0, 2**31), n=st.integers(1, 6), n_in=st.integers(1, 12),
+       pixels=st.integers(1, 9), grains=st.integers(1, 3), alpha=st.floats(0, 2),
+       scale=st.floats(1e-3, 1e4))
+def test_opu_kernels_agree_with_references(seed, n, n_in, pixels, grains, alpha, scale):
+    rng = np.random.default_rng(seed)
+    m = pixels * grains
+
+    def cplx(*shape):
+        return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(
+            np.complex64)
+
+    X = rng.random((n, n_in)) < 0.5
+    d_t, base = cplx(n_in, m), cplx(m)
+    fast, slow = (np.empty((n, m), np.complex64) for _ in range(2))
+    _kernels.affine_fields(X.view(np.uint8), d_t, base, fast)
+    _kernels.affine_fields_reference(X, d_t, base, slow)
+    np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-5)
+    fields, reference = cplx(n, m), cplx(m)
+    fast, slow = (np.empty((n, pixels), np.float32) for _ in range(2))
+    _kernels.speckle_photons(fields, reference, alpha, grains, scale, fast)
+    _kernels.speckle_photons_reference(fields, reference, alpha, grains, scale, slow)
+    np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-6 * scale)
