@@ -22,7 +22,9 @@ Budgets, measured on the 2-core development machine:
   784-256-256-10 (tanh), Adam 1e-3, batch 64, 3 epochs, 3 seeds, one DMD row of 114 mirrors
   per class, 512 camera pixels, every axis value (213 points). One optical point takes about
   10 s on an idle core (drift points 50 s, bit planes 60 s): about 30 min with 2 workers on
-  an idle machine (limit: 60 min); FULL_STUDY_MEASURED.
+  an idle machine (limit: 60 min). Measured with other jobs loading the machine (load
+  average 4 to 8): 48 min of summed point time over 2 workers, 54 min wall clock in total
+  (the run was killed once from outside after 75 points and resumed).
 
 ``python -m dfa.study scaling`` draws the cost model of :mod:`dfa.study.scaling` (where the
 optical backward pass beats a digital accelerator).

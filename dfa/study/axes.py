@@ -8,14 +8,19 @@ else staying at the ``"lighton"`` preset. :data:`AXES` holds the default axes, i
 Adding things is local to this module:
 
 * an **axis**: write its ``apply`` function and add an :class:`Axis` to :data:`AXES`;
-* a **medium**: add a factory ``(n_in, n_out, seed) -> medium`` to :data:`MEDIA` and select it
-  with the run option ``{"medium": name}``;
+* a **medium**: add a factory ``(opu) -> medium`` to :data:`MEDIA` and select it with the
+  run option ``{"medium": name}``;
 * an **encoding** (or any ``OpticalDFA`` option): return it in ``Overrides.feedback``;
 * a **feedback wrapper** acting between batches (like :class:`DriftingFeedback`): add it to
   :data:`WRAPPERS` and select it with the run option ``{"wrap": {"name": ..., **kwargs}}``.
 
 Run options understood by :func:`build_feedback`: ``"preset"`` (OPU preset, default
 ``"lighton"``), ``"medium"`` (a key of :data:`MEDIA`), ``"wrap"`` (see above).
+
+Note on the recalibration axis: with ternary errors and 4-frame holography the calibration
+term is subtracted from the ``e+`` and the ``e-`` projections alike and cancels in their
+difference, so a stale calibration costs nothing there; drift acts through the change of the
+feedback matrix itself, which the drift-rate axis measures.
 
 Besides accuracy, every optical run measures the light on the camera
 (:class:`CameraRecorder`): the mean photons per pixel and the fraction of saturated pixels

@@ -1,0 +1,411 @@
+"""dfa.study: axes, point identity, storage and resume (incl. kill -9), dask, report, CLI,
+and the scaling cost model on hand-computed cases."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import dfa
+import lightsim
+from dfa.study import __main__ as cli
+from dfa.study import axes, report, runner, scaling
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def tiny_study(**changes) -> runner.Study:
+    """optdigits, 8-8 hidden, 1 epoch: a point takes a fraction of a second."""
+    settings = dict(dataset="optdigits", train_size=300, test_size=200, hidden=(8, 8),
+                    epochs=1, batch_size=32, seeds=1, axes=("bits",),
+                    values={"bits": [4, 8]}, references=("digital",))
+    settings.update(changes)
+    return runner.Study(**settings)
+
+
+def quiet(_line):
+    pass
+
+
+def _subprocess_env():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
+    for name in runner.THREAD_VARIABLES:
+        env[name] = "1"
+    return env
+
+
+# ---------------------------------------------------------------------------- axes
+GEOMETRY = axes.Geometry.of(10, 16)
+
+
+def _config(overrides, seed=0):
+    base = runner._base_config(tiny_study(), 64, 10, seed)
+    return runner.optical_config(base, GEOMETRY, overrides)
+
+
+@pytest.mark.parametrize("axis", axes.AXES, ids=lambda a: a.name)
+def test_every_axis_value_builds_an_opu_that_projects(axis):
+    model = dfa.MLP([64, 8, 8, 10], seed=0)
+    x = np.random.default_rng(0).random((5, 64))
+    cache = model.forward(x)
+    e = model.output_error(cache.logits, np.arange(5))
+    assert set(axis.quick) <= set(axis.values)
+    for value in axis.values:
+        config = _config(axis.apply(value, GEOMETRY))
+        runner.canonical(config)  # JSON-serialisable, no NaN / inf
+        feedback = axes.build_feedback(config)
+        deltas = feedback.hidden_deltas(model, cache, e)
+        assert [d.shape for d in deltas] == [(5, 8), (5, 8)]
+        assert all(np.isfinite(d).all() for d in deltas)
+        assert feedback.cost.frames > 0
+        assert isinstance(axis.format(value), str)
+
+
+def test_bits_axis_keeps_the_offset_in_electrons():
+    preset = lightsim.PRESETS["lighton"]["camera"]
+    reference = GEOMETRY.opu(camera=preset).camera
+    for bits in (1, 4, 12):
+        camera = GEOMETRY.opu(**axes.bits_overrides(bits, GEOMETRY).opu).camera
+        assert camera.bits == bits
+        assert camera.offset / camera.gain == pytest.approx(reference.offset / reference.gain)
+
+
+def test_photons_axis_sets_photons_and_keeps_counts_per_intensity():
+    preset = GEOMETRY.opu()
+    for value in (1.0, 300.0):
+        opu = GEOMETRY.opu(**axes.photons_overrides(value, GEOMETRY).opu)
+        assert opu.photon_scale == pytest.approx(value, rel=1e-12)
+        assert opu.counts_per_unit_intensity == pytest.approx(
+            preset.counts_per_unit_intensity, rel=1e-12)
+
+
+def test_unknown_axis_reference_medium_and_wrapper_are_named():
+    with pytest.raises(ValueError, match="unknown axis 'nope'.*bits"):
+        axes.get_axis("nope")
+    with pytest.raises(ValueError, match="unknown reference 'nope'"):
+        tiny_study(references=("nope",))
+    with pytest.raises(ValueError, match=r"values\['bits'\] must be a non-empty list"):
+        tiny_study(values={"bits": []})
+    for run, message in (({"medium": "glass"}, "unknown medium 'glass'"),
+                         ({"wrap": {"name": "shake"}}, "unknown feedback wrapper 'shake'"),
+                         ({"colour": 1}, r"unknown run option\(s\) \['colour'\]")):
+        with pytest.raises(ValueError, match=message):
+            axes.build_feedback(_config(axes.Overrides({}, {}, run)))
+
+
+def test_drifting_feedback_drifts_every_call_and_counts_calibration_frames():
+    model = dfa.MLP([64, 8, 8, 10], seed=0)
+    cache = model.forward(np.random.default_rng(1).random((4, 64)))
+    e = model.output_error(cache.logits, np.arange(4))
+    feedback = axes.build_feedback(_config(axes.recalibration_overrides(2, GEOMETRY)))
+    pairs = feedback.opu.calibration_frames
+    for _ in range(5):
+        feedback.hidden_deltas(model, cache, e)
+    assert len(feedback.opu.medium.drift_rho) == 5
+    assert feedback.calibrations == 2  # calls 2 and 4
+    # plus the first projection's own calibration, each of 2 * pairs frames
+    assert feedback.cost.calibration_frames == 3 * 2 * pairs
+    with pytest.raises(ValueError, match="every must be >= 1, got 0"):
+        axes.DriftingFeedback(feedback.inner, 0.9, 0)
+    with pytest.raises(ValueError, match=r"rho must be in \[0.0, 1.0\], got 1.5"):
+        axes.DriftingFeedback(feedback.inner, 1.5, None)
+
+
+def test_camera_recorder_measures_without_changing_the_frames():
+    model = dfa.MLP([64, 8, 8, 10], seed=0)
+    cache = model.forward(np.random.default_rng(2).random((6, 64)))
+    e = model.output_error(cache.logits, np.arange(6))
+    config = _config(axes.Overrides({}, {}, {}))
+    recorded = axes.build_feedback(config)
+    plain = dfa.OpticalDFA(lightsim.OPU(config["n_in"], config["n_out"], seed=0,
+                                        **config["opu"]))
+    for a, b in zip(recorded.hidden_deltas(model, cache, e),
+                    plain.hidden_deltas(model, cache, e)):
+        np.testing.assert_array_equal(a, b)
+    # on a bare camera: the mean photons and the pixels at the top code
+    camera = lightsim.Camera(bits=8, full_well=1000.0, quantum_efficiency=0.5, seed=0)
+    recorder = axes.CameraRecorder(camera)
+    photons = np.array([[10.0, 100.0, 3000.0, 5000.0]])
+    recorder.capture(photons)
+    summary = recorder.summary()
+    assert summary["photons_per_pixel"] == pytest.approx(photons.mean())
+    assert summary["saturated_fraction"] == 0.5  # 1500 and 2500 electrons > full well
+    assert recorder.bits == 8  # other attributes are the camera's
+
+
+# ---------------------------------------------------------------------------- identity
+def test_point_key_ignores_order_and_sees_every_value():
+    config = _config(axes.get_axis("bits").apply(4, GEOMETRY))
+    reordered = json.loads(json.dumps(dict(reversed(list(config.items())))))
+    assert runner.point_key(reordered) == runner.point_key(config)
+    for change in ({"seed": 1}, {"lr": config["lr"] * (1 + 1e-12)}, {"epochs": 2},
+                   {"feedback": {"threshold": 0.3}}):
+        assert runner.point_key({**config, **change}) != runner.point_key(config)
+
+
+def test_point_keys_are_the_same_in_another_process():
+    study = runner.Study.quick()
+    keys = [p.key for p in runner.plan(study, 784, 10)]
+    code = ("from dfa.study import runner; print(' '.join(p.key for p in "
+            "runner.plan(runner.Study.quick(), 784, 10)))")
+    env = _subprocess_env()
+    env["PYTHONHASHSEED"] = "12345"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True, cwd=ROOT)
+    assert out.stdout.split() == keys
+
+
+def test_plan_runs_shared_points_once():
+    study = tiny_study(axes=("bits", "saturation"), values={"bits": [4, 8], "saturation":
+                                                            [0.25, 2.0]},
+                       references=("digital", "lighton"), seeds=2)
+    points = runner.plan(study, 64, 10)
+    # per seed: digital, lighton = bits 8 = fill 0.25, bits 4, fill 2
+    assert len(points) == 2 * 4
+    shared = [p for p in points if len(p.labels) == 3]
+    assert len(shared) == 2
+    assert {label[0] for label in shared[0].labels} == {"reference", "axis"}
+
+
+# ---------------------------------------------------------------------------- storage
+def test_resume_skips_finished_points_and_checks_their_configuration(tmp_path):
+    study = tiny_study()
+    first = runner.run_study(study, tmp_path, workers=0, log=quiet, report=False)
+    assert (first["ran"], first["skipped"]) == (3, 0)
+    again = runner.run_study(study, tmp_path, workers=0, log=quiet, report=False)
+    assert (again["ran"], again["skipped"]) == (0, 3)
+    victim = first["points"][1].key
+    runner.point_path(tmp_path, victim).unlink()
+    (tmp_path / "points" / ".left-over.h5.tmp").write_bytes(b"partial")
+    third = runner.run_study(study, tmp_path, workers=0, log=quiet, report=False)
+    assert (third["ran"], third["skipped"]) == (1, 2)
+    assert third["results"][victim]["final_accuracy"] == first["results"][victim][
+        "final_accuracy"]
+    assert not list((tmp_path / "points").glob(".*.tmp"))
+    # a point file holding another configuration is refused
+    other = first["points"][0].key
+    os.replace(runner.point_path(tmp_path, other), runner.point_path(tmp_path, victim))
+    with pytest.raises(lightsim.io.FormatError, match="another configuration"):
+        runner.run_study(study, tmp_path, workers=0, log=quiet, report=False)
+
+
+def test_results_file_and_table(tmp_path):
+    study = tiny_study(seeds=2, references=("backprop", "digital"))
+    summary = runner.run_study(study, tmp_path, workers=0, log=quiet)
+    stored = runner.read_results(tmp_path / "results.h5")
+    assert stored["study"] == study.to_dict()
+    assert set(stored["points"]) == {p.key for p in summary["points"]}
+    for key, result in stored["points"].items():
+        config = json.loads(result["config"])
+        assert runner.point_key(config) == key
+        assert len(result["history"]["test_accuracy"]) == study.epochs
+        assert np.shape(result["history"]["alignment"]) == (study.epochs, 2)
+        assert result["final_accuracy"] == result["history"]["test_accuracy"][-1]
+        assert 0 <= result["final_accuracy"] <= 1
+        assert (result["opu_cost"] is None) == (config["method"] != "optical")
+        if config["method"] == "optical":
+            assert result["opu_cost"]["frames"] > 0
+            assert result["measured"]["photons_per_pixel"] > 0
+    assert list(stored["axes"]["bits"]) == ["4", "8"]
+    assert all(len(keys) == 2 for keys in stored["axes"]["bits"].values())
+    # the table's drop is the digital mean minus the point's mean, in percentage points
+    table = (tmp_path / "table.md").read_text()
+    accuracy = {k: 100 * r["final_accuracy"] for k, r in stored["points"].items()}
+    digital = np.mean([accuracy[k] for k in stored["references"]["digital"][""]])
+    bits4 = [accuracy[k] for k in stored["axes"]["bits"]["4"]]
+    row = next(line for line in table.splitlines() if line.startswith("| 4 |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1] == f"{np.mean(bits4):.2f} ± {np.std(bits4, ddof=1):.2f}"
+    assert cells[2] == f"{digital - np.mean(bits4):.2f}"
+    assert "## camera bit depth (bits)" in table and "| backprop |" in table
+    assert (tmp_path / "study.png").stat().st_size > 0
+    assert (tmp_path / "study.pdf").stat().st_size > 0
+
+
+def test_stats_leave_diverged_runs_out():
+    ok = dict(diverged=False, final_accuracy=0.5, final_alignment=40.0, opu_cost=None,
+              measured={"photons_per_pixel": math.nan, "saturated_fraction": math.nan})
+    stats = report.Stats.of([ok, dict(ok, final_accuracy=0.7),
+                             dict(ok, diverged=True, final_accuracy=math.nan)])
+    assert (stats.n, stats.diverged) == (3, 1)
+    assert stats.mean == pytest.approx(60.0)
+    assert stats.std == pytest.approx(np.std([50.0, 70.0], ddof=1))
+    assert "1/3 diverged" in report._row("x", stats, 60.0)
+
+
+@pytest.mark.slow
+def test_kill_9_then_resume_gives_the_uninterrupted_table(tmp_path):
+    settings = dict(dataset="optdigits", train_size=1000, test_size=300, hidden=[8, 8],
+                    epochs=1, batch_size=16, seeds=1, axes=["bits"],
+                    values={"bits": [2, 3, 4, 5, 6, 8, 10]}, references=["digital"])
+    config = tmp_path / "tiny.json"
+    config.write_text(json.dumps(settings))
+
+    def command(out):
+        return [sys.executable, "-m", "dfa.study", "--config", str(config), "--workers", "1",
+                "--out", str(out), "--no-report"]
+
+    straight = tmp_path / "straight"  # the uninterrupted run, meanwhile
+    uninterrupted = subprocess.Popen(command(straight), cwd=ROOT, env=_subprocess_env(),
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen(command(killed), cwd=ROOT, env=_subprocess_env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not list((killed / "points").glob("*.h5")):
+            assert proc.poll() is None, "the study ended before writing a point"
+            assert time.monotonic() < deadline, "no point file after 120 s"
+            time.sleep(0.002)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the study and its worker process
+        proc.wait()
+    n_points = len(settings["values"]["bits"]) + 1
+    written = list((killed / "points").glob("*.h5"))
+    assert 1 <= len(written) < n_points
+    for path in written:  # every file present is complete
+        runner.read_point(path)
+    subprocess.run(command(killed), cwd=ROOT, env=_subprocess_env(), check=True,
+                   capture_output=True)
+    assert uninterrupted.wait(timeout=300) == 0, uninterrupted.stderr.read()
+    study = runner.Study(**settings)
+    tables = []
+    for out in (killed, straight):
+        stored = runner.read_results(out / "results.h5")
+        assert len(stored["points"]) == n_points
+        tables.append(report.markdown_table(study, report.summarize(stored,
+                                                                    stored["points"])))
+    assert tables[0] == tables[1]
+
+
+def test_dask_local_cluster_runs_points(tmp_path):
+    import distributed  # in the test extra: a missing dask fails rather than skips
+    study = tiny_study(values={"bits": [4]})  # 2 points: digital, bits 4
+    serial = runner.run_study(study, tmp_path / "serial", workers=0, log=quiet, report=False)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster:
+        with runner.make_executor(dask=cluster.scheduler_address) as executor:
+            on_dask = runner.run_study(study, tmp_path / "dask", executor=executor,
+                                       log=quiet, report=False)
+    assert on_dask["ran"] == 2
+    for key, result in serial["results"].items():
+        assert on_dask["results"][key]["final_accuracy"] == result["final_accuracy"]
+
+
+# ---------------------------------------------------------------------------- CLI
+def test_config_files_json_and_toml(tmp_path):
+    (tmp_path / "a.json").write_text(json.dumps({"dataset": "optdigits", "hidden": [8, 8],
+                                                 "values": {"bits": [4]}, "workers": 0,
+                                                 "out": "x"}))
+    (tmp_path / "a.toml").write_text('dataset = "optdigits"\nhidden = [8, 8]\nworkers = 0\n'
+                                     'out = "x"\nepochs = 5\n[values]\nbits = [4]\n')
+    parser = cli.study_parser()
+    for name in ("a.json", "a.toml"):
+        args = parser.parse_args(["--config", str(tmp_path / name), "--epochs", "2",
+                                  "--quick"])
+        study, out, workers, dask = cli.resolve(args, parser)
+        assert (study.dataset, study.hidden, study.epochs) == ("optdigits", (8, 8), 2)
+        assert study.values == {"bits": [4]} and study.quick_values and study.seeds == 1
+        assert (out, workers, dask) == (Path("x"), 0, None)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--axes", "bits,nope"], "unknown axis 'nope'"),
+    (["--seeds", "0"], "seeds must be >= 1"),
+    (["--dataset", "cifar"], "invalid choice: 'cifar'"),
+    (["--hidden", "8,x"], "comma-separated integers"),
+    (["--workers", "-1", "--list-axes"], None),
+])
+def test_bad_flags_give_clear_errors(argv, message, capsys):
+    if message is None:  # --list-axes exits before validating anything else
+        assert cli.main(argv) == 0
+        assert "bits" in capsys.readouterr().out
+        return
+    with pytest.raises(SystemExit) as exit_info:
+        parser = cli.study_parser()
+        cli.resolve(parser.parse_args(argv), parser)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text, suffix, message", [
+    ('{"epochs": 2, "colour": "red"}', ".json", r"unknown setting\(s\) \['colour'\]"),
+    ("{not json", ".json", "not valid JSON"),
+    ("epochs = = 2", ".toml", "not valid TOML"),
+    ("[1, 2]", ".json", "must hold a table"),
+])
+def test_bad_config_files(tmp_path, text, suffix, message):
+    path = tmp_path / f"c{suffix}"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=message):
+        cli.load_config(path)
+
+
+# ---------------------------------------------------------------------------- scaling
+DIGITAL = scaling.Digital(flops=1e12, bandwidth=1e12, power=100.0, bytes_per_value=2,
+                          batch=1000)
+OPTICAL = scaling.Optical(frame_rate=1000.0, dmd_mirrors=10**6, camera_pixels=10**6,
+                          power=30.0)
+
+
+def test_scaling_mlp_by_hand():
+    arch = scaling.Architecture("mlp", 1000, 10, n_classes=10)
+    assert float(arch.params) == 10 * 1000**2 + 1000 * 10
+    costs = scaling.backward_costs(arch, DIGITAL, OPTICAL)
+    # backprop: 2 * 10,010,000 FLOPs at 1e12 FLOP/s (memory: (10,010 + 10,000) * 2 B, less)
+    assert float(costs["backprop"]["time"]) == pytest.approx(2.002e-5)
+    assert float(costs["backprop"]["energy"]) == pytest.approx(2.002e-3)
+    # digital DFA: 2 * 10,000 * 10 FLOPs = 2e-7 s (memory 20,200 B = 2.02e-8 s)
+    assert float(costs["digital_dfa"]["time"]) == pytest.approx(2e-7)
+    # OPU: 4 frames (10,000 outputs fit the camera, 10 inputs the DMD) at 1 kHz, 30 W
+    assert float(costs["optical_dfa"]["frames"]) == 4
+    assert float(costs["optical_dfa"]["time"]) == pytest.approx(4e-3)
+    assert float(costs["optical_dfa"]["energy"]) == pytest.approx(0.12)
+    ratios = scaling.advantage(arch, DIGITAL, OPTICAL)
+    assert float(ratios["energy_vs_backprop"]) == pytest.approx(2.002e-3 / 0.12)
+
+
+def test_scaling_tiling_bit_planes_and_memory_bound():
+    wide = scaling.Architecture("transformer", 35_000, 100)  # S = 3.5e6 outputs, d_e = 35,000
+    planes = scaling.Optical(frame_rate=1000.0, dmd_mirrors=10**6, camera_pixels=10**6,
+                             holography="2-frame", bits=8)
+    assert planes.frames_per_projection == 16
+    assert float(scaling.backward_costs(wide, DIGITAL, planes)["optical_dfa"]["frames"]) == (
+        16 * 4)
+    assert float(OPTICAL.frames(10, 2_000_001)) == 4 * 3  # input tiled over 3 DMD frames
+    # batch 1, slow memory: backprop reads every weight per sample
+    slow = scaling.Digital(flops=1e15, bandwidth=1e9, power=100.0, bytes_per_value=2, batch=1)
+    arch = scaling.Architecture("transformer", 1024, 24)
+    params = 12 * 24 * 1024**2
+    expected = (params + 24 * 1024) * 2 / 1e9
+    assert float(scaling.backward_costs(arch, slow, OPTICAL)["backprop"]["time"]) == (
+        pytest.approx(expected))
+
+
+def test_scaling_crossover_width_matches_the_closed_form():
+    # Transformer, depth 10, S < camera: OPU 4 / frame_rate s; backprop 24 L W**2 / flops
+    width = scaling.crossover_width("transformer", 10, "backprop", "time", DIGITAL, OPTICAL)
+    expected = math.sqrt(4 / OPTICAL.frame_rate * DIGITAL.flops / (24 * 10))
+    assert width == pytest.approx(expected, rel=0.01)
+    assert math.isnan(scaling.crossover_width("mlp", 1, "digital_dfa", "time", DIGITAL,
+                                              OPTICAL, widths=[10.0, 100.0]))
+
+
+def test_scaling_rejects_bad_parameters():
+    with pytest.raises(ValueError, match="flops must be > 0"):
+        scaling.Digital(flops=0.0)
+    with pytest.raises(ValueError, match="holography must be one of"):
+        scaling.Optical(holography="3-frame")
+    with pytest.raises(ValueError, match="kind must be one of"):
+        scaling.Architecture("cnn", 10, 10)
