@@ -227,11 +227,9 @@ class GaussianMedium:
             raise ValueError(f"{name} must have shape (n_samples, {n}), got shape {X.shape}")
         return X
 
-    def _multiply(self, X, tt):
-        """``X @ tt`` for ``X`` already in the working dtype (real or complex)."""
-        if X.dtype.kind == "c":
-            return X @ tt
-        return (X @ tt.view(X.dtype)).view(self.dtype)
+    def _as_operand(self, X, tt):
+        """``tt`` as the right operand of ``X``: itself, or its real interleaved view."""
+        return tt if X.dtype.kind == "c" else tt.view(X.dtype)
 
     def apply(self, X):
         """Output fields ``X @ T.T`` ``(n_samples, n_out)`` of input fields ``X``.
@@ -245,15 +243,30 @@ class GaussianMedium:
         Returns
         -------
         ndarray ``(n_samples, n_out)`` of the medium's dtype.
+
+        Notes
+        -----
+        Streamed blocks are thin (``n_in x b``); when the batch is smaller than the block's
+        ``b`` (or ``2 b`` real) columns, each block product is computed as
+        ``(block.T @ X.T).T``: the same GEMM with the operands' roles swapped, which OpenBLAS
+        runs up to tens of times faster for such shapes on a busy machine (measured in
+        ``benchmarks/bench_media.py``).
         """
         X = self._input("X", X, self.n_in)
         real = _checks.real_dtype_of(self.dtype)
         X = X.astype(self.dtype if X.dtype.kind == "c" else real, copy=False)
         if self.cached:
-            return self._multiply(X, self._transposed())
+            product = X @ self._as_operand(X, self._transposed())
+            return product.view(self.dtype)
         out = np.empty((X.shape[0], self.n_out), dtype=self.dtype)
+        flat = out.view(X.dtype)  # (n_samples, 2 n_out) interleaved for real X
+        per_output = flat.shape[1] // self.n_out
+        X_t = (np.ascontiguousarray(X.T)
+               if X.shape[0] < per_output * self._block_width() else None)
         for k0, k1, block in self._blocks():
-            out[:, k0:k1] = self._multiply(X, block)
+            operand = self._as_operand(X, block)
+            dest = flat[:, per_output * k0:per_output * k1]
+            dest[...] = X @ operand if X_t is None else (operand.T @ X_t).T
         return out
 
     def adjoint_apply(self, Y):

@@ -110,11 +110,13 @@ def _relative_error(a, b):
 
 
 @pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
-@pytest.mark.parametrize("cache", [True, False])
+@pytest.mark.parametrize(("cache", "block"), [(True, None), (False, 7), (False, 2)])
 @pytest.mark.parametrize("kind", ["bool", "int", "float32", "float64", "complex"])
-def test_apply_equals_dense_product(dtype, cache, kind):
+def test_apply_equals_dense_product(dtype, cache, block, kind):
+    # 6 samples against streamed blocks of 7 outputs (14 real columns) or of 2 (4 columns):
+    # both ways of ordering the block product are exercised
     rng = np.random.default_rng(3)
-    medium = GaussianMedium(70, 50, seed=2, dtype=dtype, cache=cache, block=7)
+    medium = GaussianMedium(70, 50, seed=2, dtype=dtype, cache=cache, block=block)
     X = {"bool": rng.random((6, 70)) < 0.5,
          "int": rng.integers(-3, 4, (6, 70)),
          "float32": rng.standard_normal((6, 70)).astype(np.float32),
@@ -224,6 +226,16 @@ def test_drift_chain_and_limits():
     assert twice.shape == medium.shape and not twice.cached
     x = np.random.default_rng(0).random((2, 150)) < 0.5
     assert _relative_error(twice.apply(x), x @ T2.T) < 1e-5
+
+
+def test_innovation_is_the_last_drift_step():
+    previous = GaussianMedium(30, 20, seed=4).drift(0.6, seed=9)
+    current = previous.drift(0.8, seed=9)
+    W = current.innovation().matrix().astype(np.complex128)
+    expected = 0.8 * previous.matrix().astype(np.complex128) + 0.6 * W
+    assert np.abs(current.matrix() - expected).max() < 1e-6  # complex64 rounding only
+    with pytest.raises(ValueError, match="not drifted"):
+        GaussianMedium(3, 3).innovation()
 
 
 def test_parameters_round_trip():
