@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lightsim import _checks
+from lightsim import checks
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SYSTEM_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
@@ -163,7 +163,7 @@ def load(name, *, root=None):
     ValueError
         Checksum mismatch or malformed file.
     """
-    _checks.choice("name", name, NAMES)
+    checks.choice("name", name, NAMES)
     root = DATA if root is None else Path(root)
     if name == "mnist":
         return _load_idx(root / "mnist", lambda f: _listed_sha256(f"mnist/{f}"),

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lightsim import _checks
+from lightsim import checks
 
 DISTRIBUTIONS = ("gaussian", "uniform")
 ENCODINGS = ("ternary", "bitplanes")
@@ -77,10 +77,10 @@ class DigitalDFA:
     cost = None
 
     def __init__(self, seed=0, distribution="gaussian", shared=False, scale=None):
-        self.seed = _checks.integer("seed", seed, minimum=0)
-        self.distribution = _checks.choice("distribution", distribution, DISTRIBUTIONS)
+        self.seed = checks.integer("seed", seed, minimum=0)
+        self.distribution = checks.choice("distribution", distribution, DISTRIBUTIONS)
         self.shared = bool(shared)
-        self.scale = None if scale is None else _checks.positive("scale", scale)
+        self.scale = None if scale is None else checks.positive("scale", scale)
         self._matrices = None
         self._sizes = None
 
@@ -171,12 +171,12 @@ class OpticalDFA:
                 raise TypeError(f"opu must be a lightsim.OPU (missing {attribute!r}), got "
                                 f"{type(opu).__name__}")
         self.opu = opu
-        self.threshold = _checks.in_range("threshold", threshold, 0.0, 1.0)
+        self.threshold = checks.in_range("threshold", threshold, 0.0, 1.0)
         if self.threshold == 1.0:
             raise ValueError("threshold must be < 1 (1 would zero every error), got 1.0")
-        self.encoding = _checks.choice("encoding", encoding, ENCODINGS)
+        self.encoding = checks.choice("encoding", encoding, ENCODINGS)
         if rescale != "auto":
-            rescale = _checks.positive("rescale", rescale)
+            rescale = checks.positive("rescale", rescale)
         self.rescale = rescale
         self._scale = None
         self._sizes = None

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lightsim import _checks
+from lightsim import checks
 
 ACTIVATIONS = ("tanh", "relu", "sigmoid")
 LOSSES = ("softmax", "sigmoid")
@@ -107,15 +107,15 @@ class MLP:
 
     def __init__(self, sizes, activation="tanh", seed=0, loss="softmax", init="xavier",
                  dtype=np.float32):
-        sizes = [_checks.integer(f"sizes[{i}]", s, minimum=1) for i, s in enumerate(sizes)]
+        sizes = [checks.integer(f"sizes[{i}]", s, minimum=1) for i, s in enumerate(sizes)]
         if len(sizes) < 2:
             raise ValueError(f"sizes must have at least 2 entries (inputs, outputs), "
                              f"got {sizes}")
         self.sizes = sizes
-        self.activation = _checks.choice("activation", activation, ACTIVATIONS)
-        self.loss_name = _checks.choice("loss", loss, LOSSES)
-        self.init = _checks.choice("init", init, INITS)
-        self.seed = _checks.integer("seed", seed, minimum=0)
+        self.activation = checks.choice("activation", activation, ACTIVATIONS)
+        self.loss_name = checks.choice("loss", loss, LOSSES)
+        self.init = checks.choice("init", init, INITS)
+        self.seed = checks.integer("seed", seed, minimum=0)
         dtype = np.dtype(dtype)
         if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
             raise TypeError(f"dtype must be float32 or float64, got {dtype}")
@@ -163,7 +163,7 @@ class MLP:
 
     # ------------------------------------------------------------------ computation
     def _input(self, x):
-        x = _checks.finite_array("x", x, complex_ok=False)
+        x = checks.finite_array("x", x, complex_ok=False)
         if x.ndim != 2 or x.shape[1] != self.sizes[0]:
             raise ValueError(f"x must have shape (n_samples, {self.sizes[0]}), got {x.shape}")
         return x.astype(self.dtype, copy=False)
@@ -183,7 +183,7 @@ class MLP:
     def logits(self, x, batch_size=4096) -> np.ndarray:
         """Output pre-activations ``a_L`` ``(n_samples, n_classes)``, computed in batches."""
         x = self._input(x)
-        batch_size = _checks.integer("batch_size", batch_size, minimum=1)
+        batch_size = checks.integer("batch_size", batch_size, minimum=1)
         out = [self.forward(x[i:i + batch_size]).logits for i in range(0, len(x), batch_size)]
         return np.concatenate(out) if out else np.zeros((0, self.n_classes), self.dtype)
 

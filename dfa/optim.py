@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lightsim import _checks
+from lightsim import checks
 
 
 def _check_pair(params, grads, state):
@@ -46,8 +46,8 @@ class SGD:
     """
 
     def __init__(self, lr, momentum=0.9):
-        self.lr = _checks.positive("lr", lr)
-        self.momentum = _checks.in_range("momentum", momentum, 0.0, 1.0)
+        self.lr = checks.positive("lr", lr)
+        self.momentum = checks.in_range("momentum", momentum, 0.0, 1.0)
         if self.momentum == 1.0:
             raise ValueError("momentum must be < 1, got 1.0")
         self.velocity = None
@@ -76,15 +76,15 @@ class Adam:
     """
 
     def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
-        self.lr = _checks.positive("lr", lr)
+        self.lr = checks.positive("lr", lr)
         betas = tuple(betas)
         if len(betas) != 2:
             raise ValueError(f"betas must be a pair, got {betas!r}")
         for name, beta in zip(("betas[0]", "betas[1]"), betas):
-            if _checks.in_range(name, beta, 0.0, 1.0) == 1.0:
+            if checks.in_range(name, beta, 0.0, 1.0) == 1.0:
                 raise ValueError(f"{name} must be < 1, got 1.0")
         self.betas = betas
-        self.eps = _checks.positive("eps", eps)
+        self.eps = checks.positive("eps", eps)
         self.t = 0
         self.m = None
         self.v = None

@@ -15,7 +15,7 @@ import time
 import numpy as np
 from tqdm.auto import tqdm
 
-from lightsim import _checks
+from lightsim import checks
 
 from .feedback import Backprop
 
@@ -56,7 +56,7 @@ def _check_data(model, data):
         raise TypeError("data must be a tuple (x_train, y_train, x_test, y_test)") from None
     checked = []
     for part, x, y in (("train", x_train, y_train), ("test", x_test, y_test)):
-        x = _checks.finite_array(f"x_{part}", x, complex_ok=False)
+        x = checks.finite_array(f"x_{part}", x, complex_ok=False)
         if x.ndim != 2 or x.shape[1] != model.sizes[0] or len(x) == 0:
             raise ValueError(f"x_{part} must have shape (n_samples >= 1, {model.sizes[0]}), "
                              f"got {x.shape}")
@@ -111,11 +111,11 @@ def train(model, feedback, data, *, epochs, batch_size=128, optimizer, seed=0, p
         If the loss of a batch is NaN or infinite (the message names the epoch and batch).
     """
     x_train, y_train, x_test, y_test = _check_data(model, data)
-    epochs = _checks.integer("epochs", epochs, minimum=1)
-    batch_size = _checks.integer("batch_size", batch_size, minimum=1)
-    seed = _checks.integer("seed", seed, minimum=0)
-    alignment_batch = _checks.integer("alignment_batch", alignment_batch, minimum=1)
-    lr_decay = _checks.in_range("lr_decay", lr_decay, 0.0, 1.0)
+    epochs = checks.integer("epochs", epochs, minimum=1)
+    batch_size = checks.integer("batch_size", batch_size, minimum=1)
+    seed = checks.integer("seed", seed, minimum=0)
+    alignment_batch = checks.integer("alignment_batch", alignment_batch, minimum=1)
+    lr_decay = checks.in_range("lr_decay", lr_decay, 0.0, 1.0)
     if lr_decay == 0.0:
         raise ValueError("lr_decay must be > 0, got 0.0")
     if not (hasattr(optimizer, "step") and hasattr(optimizer, "lr")):

@@ -7,7 +7,7 @@ Stages (one module each, see ``DESIGN.md`` for the whole chain): :mod:`~lightsim
 intensities), :mod:`~lightsim.opu` (the instrument) and :mod:`~lightsim.io` (HDF5 storage).
 """
 
-from . import io
+from . import checks, io
 from .camera import Camera, PhotonTransfer, photon_transfer
 from .dmd import (
     DMD,
@@ -59,6 +59,7 @@ __all__ = [
     "ThresholdEncoder",
     "angular_spectrum",
     "bandlimit_frequency",
+    "checks",
     "critical_distance",
     "fraunhofer",
     "fraunhofer_q",

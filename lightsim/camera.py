@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _checks, _kernels
+from . import _kernels, checks
 
 #: Photon-transfer fit range: levels up to this fraction of the saturation mean (EMVA 1288).
 PTC_FIT_LIMIT = 0.7
@@ -91,27 +91,27 @@ class Camera:
     def __init__(self, bits=8, full_well=10_000.0, read_noise=2.5, dark_current=10.0,
                  gain=None, offset=0.0, quantum_efficiency=1.0, exposure=1e-3,
                  binning=1, seed=0, noise=True):
-        bits = _checks.integer("bits", bits, minimum=1, maximum=16)
-        full_well = _checks.positive("full_well", full_well)
+        bits = checks.integer("bits", bits, minimum=1, maximum=16)
+        full_well = checks.positive("full_well", full_well)
         if gain is None:
             gain = (2**bits - 1) / full_well
-        quantum_efficiency = _checks.positive("quantum_efficiency", quantum_efficiency)
+        quantum_efficiency = checks.positive("quantum_efficiency", quantum_efficiency)
         if quantum_efficiency > 1.0:
             raise ValueError(f"quantum_efficiency must be in (0, 1], got {quantum_efficiency}")
         if not isinstance(noise, (bool, np.bool_)):
-            raise TypeError(f"noise must be a bool, got {_checks._describe(noise)}")
+            raise TypeError(f"noise must be a bool, got {checks._describe(noise)}")
         self._params = dict(
             bits=bits,
             full_well=full_well,
-            read_noise=_checks.non_negative("read_noise", read_noise),
-            dark_current=_checks.non_negative("dark_current", dark_current),
-            gain=_checks.positive("gain", gain),
-            offset=_checks.non_negative("offset", offset),
+            read_noise=checks.non_negative("read_noise", read_noise),
+            dark_current=checks.non_negative("dark_current", dark_current),
+            gain=checks.positive("gain", gain),
+            offset=checks.non_negative("offset", offset),
             quantum_efficiency=quantum_efficiency,
-            exposure=_checks.positive("exposure", exposure),
-            binning=_checks.pair("binning", binning,
-                                 lambda name, v: _checks.integer(name, v, minimum=1)),
-            seed=_checks.integer("seed", seed, minimum=0, maximum=2**64 - 1),
+            exposure=checks.positive("exposure", exposure),
+            binning=checks.pair("binning", binning,
+                                 lambda name, v: checks.integer(name, v, minimum=1)),
+            seed=checks.integer("seed", seed, minimum=0, maximum=2**64 - 1),
             noise=bool(noise),
         )
         self.reset()
@@ -150,7 +150,7 @@ class Camera:
 
     def reset(self, capture_index=0):
         """Rewind (or move) the capture counter: the next capture uses ``capture_index``."""
-        self._capture_index = _checks.integer("capture_index", capture_index, minimum=0,
+        self._capture_index = checks.integer("capture_index", capture_index, minimum=0,
                                               maximum=2**64 - 1)
 
     def parameters(self) -> dict:
@@ -172,7 +172,7 @@ class Camera:
         if photons.size:
             low, high = photons.min(), photons.max()  # NaN propagates through both
             if not (low >= 0 and np.isfinite(high)):
-                _checks.finite_array("photons", photons)
+                checks.finite_array("photons", photons)
                 raise ValueError(f"photons must be >= 0, got {np.count_nonzero(photons < 0)} "
                                  f"negative value(s), minimum {low}")
         by, bx = self.binning
@@ -336,14 +336,14 @@ def photon_transfer(camera, photons_levels, *, shape=(256, 256), pairs=1) -> Pho
     """
     if not isinstance(camera, Camera):
         raise TypeError(f"camera must be a Camera, got {type(camera).__name__}")
-    levels = _checks.finite_array("photons_levels", photons_levels, complex_ok=False)
+    levels = checks.finite_array("photons_levels", photons_levels, complex_ok=False)
     if levels.ndim != 1 or levels.size < 3:
         raise ValueError(f"photons_levels must be a 1-D array of at least 3 levels, got shape "
                          f"{levels.shape}")
     if (levels < 0).any():
         raise ValueError(f"photons_levels must be >= 0, got minimum {levels.min()}")
-    shape = tuple(_checks.integer("shape", n, minimum=1) for n in np.atleast_1d(shape))
-    pairs = _checks.integer("pairs", pairs, minimum=1)
+    shape = tuple(checks.integer("shape", n, minimum=1) for n in np.atleast_1d(shape))
+    pairs = checks.integer("pairs", pairs, minimum=1)
     dark_mean, dark_variance = _mean_and_temporal_variance(camera, 0.0, shape, pairs)
     mean, variance = np.array(
         [_mean_and_temporal_variance(camera, level, shape, pairs) for level in levels]).T

@@ -33,7 +33,7 @@ import numbers
 import numpy as np
 import scipy.fft as sfft
 
-from . import _checks
+from . import checks
 from .grid import centred_coordinates
 
 __all__ = [
@@ -100,7 +100,7 @@ def check_binary(frames, name: str = "frames") -> np.ndarray:
 
 def _real_2d(name: str, X) -> np.ndarray:
     """A finite real array of shape ``(n_samples, n_features)``."""
-    X = _checks.finite_array(name, X, complex_ok=False)
+    X = checks.finite_array(name, X, complex_ok=False)
     if X.ndim != 2:
         raise ValueError(f"{name} must have shape (n_samples, n_features), got shape {X.shape}")
     return X
@@ -110,7 +110,7 @@ def _shape(name: str, value) -> tuple[int, int]:
     """A pair of positive integers ``(rows, cols)``."""
     if np.ndim(value) != 1 or len(value) != 2:
         raise ValueError(f"{name} must be a pair (rows, cols), got {value!r}")
-    return tuple(_checks.integer(name, item, minimum=1) for item in value)
+    return tuple(checks.integer(name, item, minimum=1) for item in value)
 
 
 # ---------------------------------------------------------------------------- device
@@ -168,15 +168,15 @@ class DMD:
                  illumination=None, seed=0, stuck_on_fraction=0.5):
         self.shape = _shape("shape", shape)
         self.n_mirrors = self.shape[0] * self.shape[1]
-        self.pitch = _checks.positive("pitch", pitch)
+        self.pitch = checks.positive("pitch", pitch)
         self.contrast = _contrast(contrast)
         self.leak = 0.0 if np.isinf(self.contrast) else float(np.sqrt(1.0 / self.contrast))
-        self.dead_fraction = _checks.in_range("dead_fraction", dead_fraction, 0.0, 1.0)
+        self.dead_fraction = checks.in_range("dead_fraction", dead_fraction, 0.0, 1.0)
         if self.dead_fraction >= 1.0:
             raise ValueError(f"dead_fraction must be < 1, got {self.dead_fraction}")
-        self.stuck_on_fraction = _checks.in_range(
+        self.stuck_on_fraction = checks.in_range(
             "stuck_on_fraction", stuck_on_fraction, 0.0, 1.0)
-        self.seed = _checks.integer("seed", seed, minimum=0)
+        self.seed = checks.integer("seed", seed, minimum=0)
         self._illumination, self.illumination_amplitude = self._illuminate(illumination)
         if self.dead_fraction > 0:
             rng = np.random.default_rng(self.seed)
@@ -192,11 +192,11 @@ class DMD:
         if illumination is None:
             return None, np.ones(self.n_mirrors, dtype=np.float32)
         if np.ndim(illumination) == 0:
-            waist = _checks.positive("illumination", illumination)
+            waist = checks.positive("illumination", illumination)
             y = centred_coordinates(self.shape[0], self.pitch)[:, None]
             x = centred_coordinates(self.shape[1], self.pitch)[None, :]
             return waist, np.exp(-(x**2 + y**2) / waist**2).astype(np.float32).ravel()
-        amplitude = _checks.finite_array("illumination", illumination, complex_ok=False)
+        amplitude = checks.finite_array("illumination", illumination, complex_ok=False)
         if amplitude.shape != self.shape:
             raise ValueError(
                 f"illumination must be None, a waist (m) or an array of shape {self.shape}, "
@@ -297,7 +297,7 @@ class ThresholdEncoder(_Encoder):
 
     def __init__(self, threshold=None):
         if threshold is not None:
-            threshold = _checks.finite_array("threshold", threshold, complex_ok=False)
+            threshold = checks.finite_array("threshold", threshold, complex_ok=False)
             if threshold.ndim > 1:
                 raise ValueError(
                     f"threshold must be a scalar or have shape (n_features,), got shape "
@@ -339,8 +339,8 @@ class _BitPlanes(_Encoder):
     """
 
     def __init__(self, n_bits=8, scale=None):
-        self.n_bits = _checks.integer("n_bits", n_bits, minimum=1, maximum=_MAX_BITS)
-        self.scale = None if scale is None else _checks.positive("scale", scale)
+        self.n_bits = checks.integer("n_bits", n_bits, minimum=1, maximum=_MAX_BITS)
+        self.scale = None if scale is None else checks.positive("scale", scale)
 
     def _scale(self) -> float:
         if self.scale is not None:
@@ -396,7 +396,7 @@ class _BitPlanes(_Encoder):
         ndarray float64 ``(...)``
             By linearity, the same linear function of the quantised input.
         """
-        projections = _checks.finite_array("projections", projections, min_ndim=1)
+        projections = checks.finite_array("projections", projections, min_ndim=1)
         if projections.shape[0] != self.n_bits:
             raise ValueError(
                 f"projections must have n_bits={self.n_bits} rows on the first axis, got "
@@ -524,8 +524,8 @@ def ternary(e, threshold=0.0) -> tuple[np.ndarray, np.ndarray]:
     pos, neg : ndarray of bool, shape of ``e``
         Never both True at the same place.
     """
-    e = _checks.finite_array("e", e, complex_ok=False)
-    threshold = _checks.non_negative("threshold", threshold)
+    e = checks.finite_array("e", e, complex_ok=False)
+    threshold = checks.non_negative("threshold", threshold)
     return e > threshold, e < -threshold
 
 
@@ -569,13 +569,13 @@ class MacroPixelLayout:
     """
 
     def __init__(self, n_features, dmd_shape, block=None):
-        self.n_features = _checks.integer("n_features", n_features, minimum=1)
+        self.n_features = checks.integer("n_features", n_features, minimum=1)
         self.dmd_shape = _shape("dmd_shape", dmd_shape)
         rows, cols = self.dmd_shape
         if block is None:
             block = _largest_square_block(self.n_features, rows, cols)
-        self.block = _checks.pair(
-            "block", block, lambda name, v: _checks.integer(name, v, minimum=1))
+        self.block = checks.pair(
+            "block", block, lambda name, v: checks.integer(name, v, minimum=1))
         by, bx = self.block
         self.n_block_cols = cols // bx
         capacity = (rows // by) * self.n_block_cols
@@ -629,7 +629,7 @@ class MacroPixelLayout:
             floating-point order of summation), so the repeated mirrors never need to be
             materialised.
         """
-        matrix = _checks.finite_array("matrix", matrix, min_ndim=1)
+        matrix = checks.finite_array("matrix", matrix, min_ndim=1)
         rows, cols = self.dmd_shape
         if matrix.shape[-1] not in (self.n_mirrors_used, rows * cols):
             raise ValueError(
@@ -666,11 +666,11 @@ def _carrier_cycles(shape, period, angle) -> np.ndarray:
 
 
 def _carrier(period, angle) -> tuple[float, float]:
-    period = _checks.positive("period", period)
+    period = checks.positive("period", period)
     if period <= 2:
         raise ValueError(
             f"period must be > 2 mirrors (the +1 and -1 orders alias at 2), got {period}")
-    return period, _checks.real_scalar("angle", angle)
+    return period, checks.real_scalar("angle", angle)
 
 
 def lee_hologram(field, period, angle=0.0, amplitude=True) -> np.ndarray:
@@ -712,7 +712,7 @@ def lee_hologram(field, period, angle=0.0, amplitude=True) -> np.ndarray:
     The sign of ``phi`` follows Conkey et al. (Opt. Express 20, 1733, 2012) so that the +1
     order carries ``exp(+i phi)``; Lee (1979) writes the carrier with the opposite sign.
     """
-    field = _checks.finite_array("field", field)
+    field = checks.finite_array("field", field)
     if field.ndim != 2:
         raise ValueError(f"field must be 2-D (rows, cols), got shape {field.shape}")
     period, angle = _carrier(period, angle)
@@ -764,7 +764,7 @@ def lee_decode(pattern, period, angle=0.0, bandwidth=None) -> np.ndarray:
     period, angle = _carrier(period, angle)
     if bandwidth is None:
         bandwidth = 0.5 / period
-    bandwidth = _checks.positive("bandwidth", bandwidth)
+    bandwidth = checks.positive("bandwidth", bandwidth)
     if bandwidth > 1.0 / period:
         raise ValueError(
             f"bandwidth must be <= 1/period = {1.0 / period} (the zeroth order), got "

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _checks
+from . import checks
 
 
 def centred_coordinates(n: int, pitch: float) -> np.ndarray:
@@ -63,11 +63,11 @@ class Grid:
     wavelength: float
 
     def __init__(self, shape, pitch, wavelength):
-        shape = _checks.pair("shape", shape, lambda n, v: _checks.integer(n, v, minimum=1))
-        pitch = _checks.pair("pitch", pitch, _checks.positive)
+        shape = checks.pair("shape", shape, lambda n, v: checks.integer(n, v, minimum=1))
+        pitch = checks.pair("pitch", pitch, checks.positive)
         object.__setattr__(self, "shape", shape)
         object.__setattr__(self, "pitch", pitch)
-        object.__setattr__(self, "wavelength", _checks.positive("wavelength", wavelength))
+        object.__setattr__(self, "wavelength", checks.positive("wavelength", wavelength))
 
     @property
     def ny(self) -> int:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.fft as sfft
 
-from . import _checks
+from . import checks
 
 
 def reference_projection(with_reference, without_reference, reference):
@@ -86,7 +86,7 @@ def phase_shifting(intensities, phases=None):
     n = stack.shape[0]
     if phases is None:
         phases = 2 * np.pi * np.arange(n) / n
-    phases = _checks.finite_array("phases", np.asarray(phases, dtype=float), complex_ok=False)
+    phases = checks.finite_array("phases", np.asarray(phases, dtype=float), complex_ok=False)
     if phases.shape != (n,):
         raise ValueError(f"phases must have shape ({n},), got {phases.shape}")
     steps = np.exp(1j * phases)
@@ -122,8 +122,8 @@ def off_axis_demodulate(hologram, carrier, radius):
     holo = _intensity("hologram", hologram)
     if holo.ndim < 2:
         raise ValueError(f"hologram must be at least 2-D (..., ny, nx), got shape {holo.shape}")
-    fy0, fx0 = _checks.pair("carrier", carrier, lambda n, v: _checks.in_range(n, v, -0.5, 0.5))
-    radius = _checks.positive("radius", radius)
+    fy0, fx0 = checks.pair("carrier", carrier, lambda n, v: checks.in_range(n, v, -0.5, 0.5))
+    radius = checks.positive("radius", radius)
     if radius > np.hypot(fy0, fx0) / 2 + 1e-12:
         raise ValueError(
             f"radius={radius} must be <= |carrier| / 2 = {np.hypot(fy0, fx0) / 2:.4g} so the "
@@ -140,5 +140,5 @@ def off_axis_demodulate(hologram, carrier, radius):
 
 
 def _intensity(name, values):
-    values = _checks.finite_array(name, values, complex_ok=False)
+    values = checks.finite_array(name, values, complex_ok=False)
     return values if values.dtype.kind == "f" else values.astype(np.float64)

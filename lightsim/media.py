@@ -35,7 +35,7 @@ import math
 
 import numpy as np
 
-from . import _checks, _kernels
+from . import _kernels, checks
 
 CACHE_LIMIT = 2 * 1024**3
 """Largest dense ``T.T`` (bytes) that ``cache="auto"`` keeps in memory."""
@@ -48,7 +48,7 @@ _MAX_ENTRIES = 2**61  # counters 2 (k n_in + j) + 1 must fit in a signed 64-bit 
 
 
 def _seed(name, value):
-    return _checks.integer(name, value, minimum=0, maximum=_MAX_SEED)
+    return checks.integer(name, value, minimum=0, maximum=_MAX_SEED)
 
 
 class GaussianMedium:
@@ -86,24 +86,24 @@ class GaussianMedium:
 
     def __init__(self, n_in, n_out, seed=0, dtype=np.complex64, *, cache="auto", block=None,
                  drift_rho=(), drift_seed=()):
-        self.n_in = _checks.integer("n_in", n_in, minimum=1)
-        self.n_out = _checks.integer("n_out", n_out, minimum=1)
+        self.n_in = checks.integer("n_in", n_in, minimum=1)
+        self.n_out = checks.integer("n_out", n_out, minimum=1)
         if self.n_in * self.n_out > _MAX_ENTRIES:
             raise ValueError(f"n_in * n_out must be <= 2**61, got {self.n_in} * {self.n_out}")
         self.seed = _seed("seed", seed)
-        self.dtype = _checks.complex_dtype("dtype", dtype)
+        self.dtype = checks.complex_dtype("dtype", dtype)
         if isinstance(cache, str) and cache == "auto":
             self.cache = "auto"
         elif isinstance(cache, (bool, np.bool_)):
             self.cache = bool(cache)
         else:
             raise ValueError(f"cache must be 'auto', True or False, got {cache!r}")
-        self.block = None if block is None else _checks.integer("block", block, minimum=1)
+        self.block = None if block is None else checks.integer("block", block, minimum=1)
         rhos, seeds = tuple(drift_rho), tuple(drift_seed)
         if len(rhos) != len(seeds):
             raise ValueError(f"drift_rho and drift_seed must have the same length, got "
                              f"{len(rhos)} and {len(seeds)}")
-        self.drift_rho = tuple(_checks.in_range("drift_rho", r, 0.0, 1.0) for r in rhos)
+        self.drift_rho = tuple(checks.in_range("drift_rho", r, 0.0, 1.0) for r in rhos)
         self.drift_seed = tuple(_seed("drift_seed", s) for s in seeds)
         self._tt = None
 
@@ -222,7 +222,7 @@ class GaussianMedium:
     # ------------------------------------------------------------------ products
 
     def _input(self, name, X, n):
-        X = _checks.finite_array(name, X)
+        X = checks.finite_array(name, X)
         if X.ndim != 2 or X.shape[1] != n:
             raise ValueError(f"{name} must have shape (n_samples, {n}), got shape {X.shape}")
         return X
@@ -253,7 +253,7 @@ class GaussianMedium:
         ``benchmarks/bench_media.py``).
         """
         X = self._input("X", X, self.n_in)
-        real = _checks.real_dtype_of(self.dtype)
+        real = checks.real_dtype_of(self.dtype)
         X = X.astype(self.dtype if X.dtype.kind == "c" else real, copy=False)
         if self.cached:
             product = X @ self._as_operand(X, self._transposed())
@@ -319,7 +319,7 @@ class GaussianMedium:
         GaussianMedium
             Same shape, dtype and caching policy, with one more entry in its drift history.
         """
-        rho = _checks.in_range("rho", rho, 0.0, 1.0)
+        rho = checks.in_range("rho", rho, 0.0, 1.0)
         seed = _seed("seed", seed)
         return GaussianMedium(self.n_in, self.n_out, self.seed, self.dtype, cache=self.cache,
                               block=self.block, drift_rho=self.drift_rho + (rho,),

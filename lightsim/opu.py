@@ -63,7 +63,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _checks, _kernels
+from . import _kernels, checks
 from .camera import Camera
 from .dmd import DMD, MacroPixelLayout, SeparatedBitPlanEncoder
 from .holography import reference_projection
@@ -198,9 +198,9 @@ class OPU:
 
     def __init__(self, n_in, n_out, *, preset="lighton", seed=0, medium=None, dmd=None,
                  camera="preset", **options):
-        self.n_in = _checks.integer("n_in", n_in, minimum=1)
-        self.n_out = _checks.integer("n_out", n_out, minimum=1)
-        _checks.choice("preset", preset, PRESETS)
+        self.n_in = checks.integer("n_in", n_in, minimum=1)
+        self.n_out = checks.integer("n_out", n_out, minimum=1)
+        checks.choice("preset", preset, PRESETS)
         config = dict(PRESETS[preset], normalize_rows=False, holography="4-frame",
                       calibration_frames=16, macro_pixels=None)
         unknown = set(options) - set(config) - {"camera"}
@@ -211,21 +211,21 @@ class OPU:
         if camera != "preset":
             config["camera"] = camera
         self.preset = preset
-        self.seed = _checks.integer("seed", seed, minimum=0)
+        self.seed = checks.integer("seed", seed, minimum=0)
         self.config = config
-        self.wavelength = _checks.positive("wavelength", config["wavelength"])
-        self.laser_power = _checks.positive("laser_power", config["laser_power"])
-        self.transmission = _checks.in_range("transmission", config["transmission"], 0, 1)
-        self.frame_rate = _checks.positive("frame_rate", config["frame_rate"])
-        self.device_power = _checks.positive("device_power", config["device_power"])
-        self.reference_ratio = _checks.positive("reference_ratio", config["reference_ratio"])
-        self.fill = _checks.in_range("fill", config["fill"], 1e-9, 100.0)
-        self.grains = _checks.integer("grains", config["grains"], minimum=1)
+        self.wavelength = checks.positive("wavelength", config["wavelength"])
+        self.laser_power = checks.positive("laser_power", config["laser_power"])
+        self.transmission = checks.in_range("transmission", config["transmission"], 0, 1)
+        self.frame_rate = checks.positive("frame_rate", config["frame_rate"])
+        self.device_power = checks.positive("device_power", config["device_power"])
+        self.reference_ratio = checks.positive("reference_ratio", config["reference_ratio"])
+        self.fill = checks.in_range("fill", config["fill"], 1e-9, 100.0)
+        self.grains = checks.integer("grains", config["grains"], minimum=1)
         self.normalize_rows = config["normalize_rows"]
         if not isinstance(self.normalize_rows, bool):
             raise TypeError(f"normalize_rows must be a bool, got {self.normalize_rows!r}")
-        self.holography = _checks.choice("holography", config["holography"], HOLOGRAPHY)
-        self.calibration_frames = _checks.integer(
+        self.holography = checks.choice("holography", config["holography"], HOLOGRAPHY)
+        self.calibration_frames = checks.integer(
             "calibration_frames", config["calibration_frames"], minimum=1)
 
         if dmd is None:
@@ -276,7 +276,7 @@ class OPU:
         elif isinstance(spec, dict):
             if exposure == "auto":
                 exposure = self._auto_exposure(spec)
-            camera = Camera(**dict(spec, exposure=_checks.positive("exposure", exposure),
+            camera = Camera(**dict(spec, exposure=checks.positive("exposure", exposure),
                                    seed=self._substream(4)))
         else:
             raise TypeError(f"camera must be a Camera, a dict of Camera keywords or None, got "
@@ -298,7 +298,7 @@ class OPU:
 
     def _auto_exposure(self, spec):
         qe = spec.get("quantum_efficiency", 1.0)
-        saturation_photons = _checks.positive("full_well", spec["full_well"]) / qe
+        saturation_photons = checks.positive("full_well", spec["full_well"]) / qe
         brightest = self.grains * (1.0 + self.reference_ratio / 2)  # all ON + reference
         per_second = self._photons_per_unit_intensity(1.0) * brightest
         return min(self.fill * saturation_photons / per_second, 1.0 / self.frame_rate)
@@ -400,7 +400,7 @@ class OPU:
 
     @calibration.setter
     def calibration(self, values):
-        values = _checks.finite_array("calibration", values, complex_ok=False)
+        values = checks.finite_array("calibration", values, complex_ok=False)
         if values.shape != (self.n_out,):
             raise ValueError(f"calibration must have shape ({self.n_out},), got {values.shape}")
         self._calibration = values.astype(np.float64)
@@ -437,10 +437,10 @@ class OPU:
         ``normalize_rows``).
         """
         t0 = time.perf_counter()
-        X = _checks.finite_array("X", X, min_ndim=2, complex_ok=False)
+        X = checks.finite_array("X", X, min_ndim=2, complex_ok=False)
         if X.ndim != 2 or X.shape[1] != self.n_in:
             raise ValueError(f"X must have shape (n_samples, {self.n_in}), got {X.shape}")
-        _checks.choice("encoding", encoding, ENCODINGS)
+        checks.choice("encoding", encoding, ENCODINGS)
         if encoding == "auto":
             encoding = _detect_encoding(X)
         if self._calibration is None:
@@ -453,7 +453,7 @@ class OPU:
                 raise ValueError("X must contain only -1, 0 and 1 for encoding='ternary'")
             y, frames = self._signed_projection(X > 0, X < 0)
         else:
-            n_bits = _checks.integer("n_bits", n_bits, minimum=1, maximum=16)
+            n_bits = checks.integer("n_bits", n_bits, minimum=1, maximum=16)
             encoder = SeparatedBitPlanEncoder(n_bits=n_bits).fit(X)
             planes = encoder.transform(X)  # (2 n_bits, n, n_in) bool, x+ planes then x-
             positive = planes[:n_bits].reshape(-1, self.n_in)
@@ -525,11 +525,11 @@ class OPU:
         ``seed`` draws ``W``; by default it is derived from the OPU seed and the number of
         drifts so far, so a sequence of drifts is reproducible.
         """
-        rho = _checks.in_range("rho", rho, 0.0, 1.0)
+        rho = checks.in_range("rho", rho, 0.0, 1.0)
         self._drifts += 1
         if seed is None:
             seed = self._substream(100 + self._drifts)
-        seed = _checks.integer("seed", seed, minimum=0)
+        seed = checks.integer("seed", seed, minimum=0)
         self.medium = self.medium.drift(rho, seed=seed)
         if self._folded is not None:  # fold is linear in T: update it with the fold of W
             keep, fresh = np.float32(rho), np.float32(np.sqrt(1 - rho**2))

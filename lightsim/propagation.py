@@ -38,7 +38,7 @@ import warnings
 import numpy as np
 import scipy.fft as sfft
 
-from . import _checks, _kernels
+from . import _kernels, checks
 
 CHECKS = ("raise", "warn", "ignore")
 METHODS = ("auto", "asm", "tf", "ir", "fraunhofer")
@@ -64,8 +64,8 @@ def critical_distance(n, pitch, wavelength):
     At ``z = z_c`` the Fresnel chirp is sampled exactly at Nyquist in both domains; below it
     the transfer function is oversampled, above it the impulse response is.
     """
-    n = _checks.integer("n", n, minimum=1)
-    return n * _checks.positive("pitch", pitch) ** 2 / _checks.positive("wavelength", wavelength)
+    n = checks.integer("n", n, minimum=1)
+    return n * checks.positive("pitch", pitch) ** 2 / checks.positive("wavelength", wavelength)
 
 
 def bandlimit_frequency(window, wavelength, distance, n=1.0):
@@ -86,18 +86,18 @@ def bandlimit_frequency(window, wavelength, distance, n=1.0):
     n : float
         Refractive index of the medium.
     """
-    window = _checks.positive("window", window)
-    wavelength = _checks.positive("wavelength", wavelength)
-    distance = _checks.real_scalar("distance", distance)
-    n = _checks.positive("n", n)
+    window = checks.positive("window", window)
+    wavelength = checks.positive("wavelength", wavelength)
+    distance = checks.real_scalar("distance", distance)
+    n = checks.positive("n", n)
     return n / (wavelength * np.sqrt((2.0 * distance / window) ** 2 + 1.0))
 
 
 def fresnel_number(half_width, wavelength, distance):
     """Fresnel number ``N_F = a**2 / (lambda z)`` of an aperture of half-width ``a`` (m)."""
-    half_width = _checks.positive("half_width", half_width)
-    wavelength = _checks.positive("wavelength", wavelength)
-    distance = _checks.real_scalar("distance", distance)
+    half_width = checks.positive("half_width", half_width)
+    wavelength = checks.positive("wavelength", wavelength)
+    distance = checks.real_scalar("distance", distance)
     if distance == 0:
         raise ValueError("distance must be non-zero for a Fresnel number, got 0.0")
     return half_width**2 / (wavelength * abs(distance))
@@ -116,9 +116,9 @@ def fraunhofer_q(wavelength, focal_length, aperture, pitch):
         Wavelength, focal length, aperture diameter and focal-plane pitch (all in m).
     """
     return (
-        _checks.positive("wavelength", wavelength)
-        * _checks.positive("focal_length", focal_length)
-        / (_checks.positive("aperture", aperture) * _checks.positive("pitch", pitch))
+        checks.positive("wavelength", wavelength)
+        * checks.positive("focal_length", focal_length)
+        / (checks.positive("aperture", aperture) * checks.positive("pitch", pitch))
     )
 
 
@@ -134,7 +134,7 @@ def _report(check, message):
 
 def _field(field, name="field"):
     """Validate a field ``(..., ny, nx)``: numeric, finite, at least 2-D."""
-    return _checks.finite_array(name, field, min_ndim=2)
+    return checks.finite_array(name, field, min_ndim=2)
 
 
 def _dtype_for(field) -> np.dtype:
@@ -158,15 +158,15 @@ class _PaddedConvolution:
 
     def __init__(self, shape, pitch, wavelength, distance, *, pad=2, dtype=np.complex64,
                  check="raise", workers=-1):
-        self.shape = _checks.pair("shape", shape, lambda n, v: _checks.integer(n, v, minimum=1))
-        self.pitch = _checks.pair("pitch", pitch, _checks.positive)
-        self.wavelength = _checks.positive("wavelength", wavelength)
-        self.distance = _checks.real_scalar("distance", distance)
-        self.pad = _checks.real_scalar("pad", pad)
+        self.shape = checks.pair("shape", shape, lambda n, v: checks.integer(n, v, minimum=1))
+        self.pitch = checks.pair("pitch", pitch, checks.positive)
+        self.wavelength = checks.positive("wavelength", wavelength)
+        self.distance = checks.real_scalar("distance", distance)
+        self.pad = checks.real_scalar("pad", pad)
         if self.pad < 1:
             raise ValueError(f"pad must be >= 1 (padded window / field size), got {self.pad}")
-        self.dtype = _checks.complex_dtype("dtype", dtype)
-        self.check = _checks.choice("check", check, CHECKS)
+        self.dtype = checks.complex_dtype("dtype", dtype)
+        self.check = checks.choice("check", check, CHECKS)
         self.workers = workers
         self.padded_shape = tuple(_padded_size(n, self.pad) for n in self.shape)
         self.window = tuple(m * d for m, d in zip(self.padded_shape, self.pitch))
@@ -273,7 +273,7 @@ class AngularSpectrum(_PaddedConvolution):
         if not isinstance(bandlimit, (bool, np.bool_)):
             raise TypeError(f"bandlimit must be a bool, got {bandlimit!r}")
         self.bandlimit = bool(bandlimit)
-        self.n = _checks.positive("n", n)
+        self.n = checks.positive("n", n)
         super().__init__(shape, pitch, wavelength, distance, pad=pad, dtype=dtype, check=check,
                          workers=workers)
 
@@ -376,11 +376,11 @@ class Fraunhofer:
 
     def __init__(self, shape, pitch, wavelength, focal_length, *, dtype=np.complex64,
                  free_space=False, workers=-1):
-        self.shape = _checks.pair("shape", shape, lambda n, v: _checks.integer(n, v, minimum=1))
-        self.pitch = _checks.pair("pitch", pitch, _checks.positive)
-        self.wavelength = _checks.positive("wavelength", wavelength)
-        self.focal_length = _checks.positive("focal_length", focal_length)
-        self.dtype = _checks.complex_dtype("dtype", dtype)
+        self.shape = checks.pair("shape", shape, lambda n, v: checks.integer(n, v, minimum=1))
+        self.pitch = checks.pair("pitch", pitch, checks.positive)
+        self.wavelength = checks.positive("wavelength", wavelength)
+        self.focal_length = checks.positive("focal_length", focal_length)
+        self.dtype = checks.complex_dtype("dtype", dtype)
         self.free_space = bool(free_space)
         self.workers = workers
         lam_f = self.wavelength * self.focal_length
@@ -439,12 +439,12 @@ def operator(kind, shape, pitch, wavelength, distance, *, dtype=np.complex64, **
     keyword arguments of the matching class. Up to 8 operators are kept (least recently used
     first out). Operators are immutable once built, so sharing them is safe.
     """
-    _checks.choice("kind", kind, ("asm", "tf", "ir", "fraunhofer"))
-    shape = _checks.pair("shape", shape, lambda n, v: _checks.integer(n, v, minimum=1))
-    pitch = _checks.pair("pitch", pitch, _checks.positive)
-    wavelength = _checks.positive("wavelength", wavelength)
-    distance = _checks.real_scalar("distance", distance)
-    dtype = _checks.complex_dtype("dtype", dtype)
+    checks.choice("kind", kind, ("asm", "tf", "ir", "fraunhofer"))
+    shape = checks.pair("shape", shape, lambda n, v: checks.integer(n, v, minimum=1))
+    pitch = checks.pair("pitch", pitch, checks.positive)
+    wavelength = checks.positive("wavelength", wavelength)
+    distance = checks.real_scalar("distance", distance)
+    dtype = checks.complex_dtype("dtype", dtype)
     return _cached(kind, shape, pitch, wavelength, distance, dtype,
                    tuple(sorted(options.items())))
 
@@ -466,7 +466,7 @@ def angular_spectrum(field, pitch, wavelength, distance, *, bandlimit=True, pad=
 def _padded_critical_distances(shape, pitch, wavelength, pad):
     """Voelz ``z_c`` (m) of the padded window along ``(y, x)``."""
     return [critical_distance(_padded_size(n, pad), d, wavelength)
-            for n, d in zip(shape, _checks.pair("pitch", pitch, _checks.positive))]
+            for n, d in zip(shape, checks.pair("pitch", pitch, checks.positive))]
 
 
 def _fresnel_method(method, shape, pitch, wavelength, distance, pad):
@@ -484,9 +484,9 @@ def fresnel(field, pitch, wavelength, distance, *, method="auto", pad=2, check="
     the field on the input grid.
     """
     field = _field(field)
-    _checks.choice("method", method, ("auto", "tf", "ir"))
-    distance = _checks.real_scalar("distance", distance)
-    _checks.real_scalar("pad", pad)
+    checks.choice("method", method, ("auto", "tf", "ir"))
+    distance = checks.real_scalar("distance", distance)
+    checks.real_scalar("pad", pad)
     method = _fresnel_method(method, field.shape[-2:], pitch, wavelength, distance, pad)
     op = operator(method, field.shape[-2:], pitch, wavelength, distance,
                   dtype=_dtype_for(field), pad=pad, check=check)
@@ -516,9 +516,9 @@ def propagate(field, pitch, wavelength, distance, *, method="auto", pad=2, check
     is only sampled correctly beyond both).
     """
     field = _field(field)
-    _checks.choice("method", method, METHODS)
-    distance = _checks.real_scalar("distance", distance)
-    pitch = _checks.pair("pitch", pitch, _checks.positive)
+    checks.choice("method", method, METHODS)
+    distance = checks.real_scalar("distance", distance)
+    pitch = checks.pair("pitch", pitch, checks.positive)
     if method == "fraunhofer":
         if distance <= 0:
             raise ValueError(f"distance must be > 0 for method='fraunhofer', got {distance}")
@@ -527,7 +527,7 @@ def propagate(field, pitch, wavelength, distance, *, method="auto", pad=2, check
         return op(field), op.pitch_out
     if method == "auto":
         zc = max(_padded_critical_distances(field.shape[-2:], pitch, wavelength,
-                                            _checks.real_scalar("pad", pad)))
+                                            checks.real_scalar("pad", pad)))
         method = "ir" if abs(distance) > zc else "asm"
     if method == "asm":
         return angular_spectrum(field, pitch, wavelength, distance, pad=pad, check=check), pitch

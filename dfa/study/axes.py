@@ -48,7 +48,7 @@ import numpy as np
 
 import dfa
 import lightsim
-from lightsim import _checks
+from lightsim import checks
 
 #: OPU preset every axis starts from.
 BASE_PRESET = "lighton"
@@ -336,8 +336,8 @@ class DriftingFeedback(_Wrapper):
 
     def __init__(self, inner, rho, every):
         super().__init__(inner)
-        self.rho = _checks.in_range("rho", rho, 0.0, 1.0)
-        self.every = None if every is None else _checks.integer("every", every, minimum=1)
+        self.rho = checks.in_range("rho", rho, 0.0, 1.0)
+        self.every = None if every is None else checks.integer("every", every, minimum=1)
         self.calls = 0
         self.calibrations = 0
 

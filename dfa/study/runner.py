@@ -44,7 +44,7 @@ import numpy as np
 
 import dfa
 import lightsim
-from lightsim import _checks
+from lightsim import checks
 
 from . import axes as axes_module
 
@@ -118,19 +118,19 @@ class Study:
         return cls(**settings)
 
     def __post_init__(self):
-        _checks.choice("dataset", self.dataset, dfa.data.NAMES)
+        checks.choice("dataset", self.dataset, dfa.data.NAMES)
         for name in ("train_size", "test_size"):
             if getattr(self, name) is not None:
-                _checks.integer(name, getattr(self, name), minimum=1)
-        self.hidden = tuple(_checks.integer(f"hidden[{i}]", h, minimum=1)
+                checks.integer(name, getattr(self, name), minimum=1)
+        self.hidden = tuple(checks.integer(f"hidden[{i}]", h, minimum=1)
                             for i, h in enumerate(self.hidden))
         if not self.hidden:
             raise ValueError("hidden must list at least one hidden width")
-        _checks.choice("activation", self.activation, dfa.network.ACTIVATIONS)
+        checks.choice("activation", self.activation, dfa.network.ACTIVATIONS)
         for name in ("epochs", "batch_size", "macro", "seeds"):
-            _checks.integer(name, getattr(self, name), minimum=1)
-        _checks.integer("data_seed", self.data_seed, minimum=0)
-        self.lr = _checks.positive("lr", self.lr)
+            checks.integer(name, getattr(self, name), minimum=1)
+        checks.integer("data_seed", self.data_seed, minimum=0)
+        self.lr = checks.positive("lr", self.lr)
         self.axes = tuple(self.axes)
         for name in self.axes:
             axes_module.get_axis(name)
@@ -562,7 +562,7 @@ def make_executor(workers=None, dask=None):
         return
     if workers is None:
         workers = default_workers()
-    workers = _checks.integer("workers", workers, minimum=0)
+    workers = checks.integer("workers", workers, minimum=0)
     if workers == 0:
         yield SerialExecutor()
         return

@@ -64,7 +64,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lightsim import _checks
+from lightsim import checks
 
 ARCHITECTURES = ("mlp", "transformer")
 HOLOGRAPHY_FRAMES = {"4-frame": 4, "2-frame": 2}
@@ -83,9 +83,9 @@ class Digital:
 
     def __post_init__(self):
         for name in ("flops", "bandwidth", "power"):
-            _checks.positive(name, getattr(self, name))
-        _checks.integer("bytes_per_value", self.bytes_per_value, minimum=1)
-        _checks.integer("batch", self.batch, minimum=1)
+            checks.positive(name, getattr(self, name))
+        checks.integer("bytes_per_value", self.bytes_per_value, minimum=1)
+        checks.integer("batch", self.batch, minimum=1)
 
     def time(self, flops, values_moved):
         """Roofline time (s) of ``flops`` FLOPs moving ``values_moved`` values."""
@@ -107,13 +107,13 @@ class Optical:
     bits: int | None = None
 
     def __post_init__(self):
-        _checks.positive("frame_rate", self.frame_rate)
-        _checks.positive("power", self.power)
-        _checks.integer("dmd_mirrors", self.dmd_mirrors, minimum=1)
-        _checks.integer("camera_pixels", self.camera_pixels, minimum=1)
-        _checks.choice("holography", self.holography, HOLOGRAPHY_FRAMES)
+        checks.positive("frame_rate", self.frame_rate)
+        checks.positive("power", self.power)
+        checks.integer("dmd_mirrors", self.dmd_mirrors, minimum=1)
+        checks.integer("camera_pixels", self.camera_pixels, minimum=1)
+        checks.choice("holography", self.holography, HOLOGRAPHY_FRAMES)
         if self.bits is not None:
-            _checks.integer("bits", self.bits, minimum=1, maximum=16)
+            checks.integer("bits", self.bits, minimum=1, maximum=16)
 
     @property
     def frames_per_projection(self) -> int:
@@ -137,8 +137,8 @@ class Architecture:
     n_classes: int = 10
 
     def __post_init__(self):
-        _checks.choice("kind", self.kind, ARCHITECTURES)
-        _checks.integer("n_classes", self.n_classes, minimum=1)
+        checks.choice("kind", self.kind, ARCHITECTURES)
+        checks.integer("n_classes", self.n_classes, minimum=1)
 
     @property
     def params(self):

@@ -2,7 +2,7 @@
 
 Each helper raises a ``ValueError`` or ``TypeError`` whose message names the parameter,
 the offending value and what is allowed, so that bad input never passes silently
-(no clipping, no silent casting). Private module: the public API re-raises nothing.
+(no clipping, no silent casting). Public so that `dfa` and user scripts validate the same way.
 """
 
 from __future__ import annotations
