@@ -66,10 +66,9 @@ def main(argv=None) -> int:
         "|---|---|---|---|---|---|---|---|",
     ]
     for name, res, status, _, _ in rows:
-        lines.append(
-            f"| {name} | {res.name} | {_fmt(res.measured)} | {_fmt(res.reference)} | "
-            f"{_fmt(res.tolerance)} | {res.unit} | {status} | {res.citation} |"
-        )
+        cells = (name, res.name, _fmt(res.measured), _fmt(res.reference),
+                 _fmt(res.tolerance), res.unit, status, res.citation)
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     lines += ["", "## Notes and figures", ""]
     for name, res, _, elapsed, figure_path in rows:
         lines.append(f"### {name}: {res.name}")
