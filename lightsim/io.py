@@ -74,34 +74,20 @@ def _open(path, kind):
     return f
 
 
-def _attrs(group, spec, path):
-    """Read scalar attributes ``spec = {name: type}``, checking presence and type."""
-    out = {}
-    for name, kind in spec.items():
-        if name not in group.attrs:
-            raise FormatError(f"{path}: missing attribute {name!r}")
-        value = group.attrs[name]
-        if isinstance(value, bytes):
-            value = value.decode()
-        if kind is str:
-            ok = isinstance(value, str)
-        else:
-            ok = np.ndim(value) == 0 and np.issubdtype(np.asarray(value).dtype, np.number)
-        if not ok:
-            raise FormatError(f"{path}: attribute {name!r} has invalid value {value!r}")
-        out[name] = kind(value)
-    return out
-
-
-def _dataset(group, name, dtype_kinds, shape, path):
-    """Read a dataset, checking its dtype kind (e.g. ``"fc"``) and shape."""
-    if name not in group:
+def _checked_dataset(group, name, dtype_kinds, shape, path):
+    """The dataset ``name``, its dtype kind (e.g. ``"fc"``) and shape checked (not read)."""
+    data = group.get(name)
+    if not isinstance(data, h5py.Dataset):
         raise FormatError(f"{path}: missing dataset {name!r}")
-    data = group[name]
     if data.dtype.kind not in dtype_kinds or data.shape != tuple(shape):
         raise FormatError(f"{path}: dataset {name!r} has dtype {data.dtype} and shape "
                           f"{data.shape}, expected kind {dtype_kinds!r} and shape {shape}")
-    values = data[()]
+    return data
+
+
+def _dataset(group, name, dtype_kinds, shape, path):
+    """Read a dataset, checking its dtype kind and shape, and that its values are finite."""
+    values = _checked_dataset(group, name, dtype_kinds, shape, path)[()]
     if values.dtype.kind in "fc" and not np.isfinite(values).all():
         raise FormatError(f"{path}: dataset {name!r} contains NaN or inf")
     return values
@@ -109,8 +95,7 @@ def _dataset(group, name, dtype_kinds, shape, path):
 
 # ---------------------------------------------------------------------------- parameters
 # Constructor parameters (``obj.parameters()``) are stored as plain data: scalars and strings
-# as attributes, arrays as datasets, nested dicts as sub-groups, lists of dicts as sub-groups
-# named "0", "1", ... under a group carrying ``list = True``. Rebuilding an object goes
+# as attributes, arrays as datasets, nested dicts as sub-groups. Rebuilding an object goes
 # through its constructor, so every value is validated again on load.
 
 
@@ -118,11 +103,6 @@ def _write_parameters(group, params):
     for key, value in params.items():
         if isinstance(value, dict):
             _write_parameters(group.create_group(key), value)
-        elif isinstance(value, (list, tuple)) and value and isinstance(value[0], dict):
-            sub = group.create_group(key)
-            sub.attrs["list"] = True
-            for index, item in enumerate(value):
-                _write_parameters(sub.create_group(str(index)), item)
         elif isinstance(value, np.ndarray) and value.ndim > 0:
             group.create_dataset(key, data=value)
         elif value is None:
@@ -132,8 +112,6 @@ def _write_parameters(group, params):
 
 
 def _read_parameters(group):
-    if group.attrs.get("list", False):
-        return [_read_parameters(group[str(i)]) for i in range(len(group))]
     out = {}
     for key, value in group.attrs.items():
         if isinstance(value, h5py.Empty):
@@ -198,8 +176,8 @@ def load_medium(path):
     with _open(path, "medium") as f:
         params = _load_parameters(f, path)
         medium = _build("medium", GaussianMedium, params, path)
-        if "matrix" in f:
-            _dataset(f, "matrix", "c", (medium.n_out, medium.n_in), path)
+        if "matrix" in f:  # checked, not read: the seed rebuilds the matrix
+            _checked_dataset(f, "matrix", "c", (medium.n_out, medium.n_in), path)
     return medium
 
 

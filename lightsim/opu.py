@@ -144,6 +144,11 @@ class Cost:
                     optical_energy=self.optical_energy, wall_time=self.wall_time)
 
 
+def _derived_seed(seed, index):
+    """A 63-bit seed for sub-stream ``index`` of ``seed`` (independent streams)."""
+    return int(_kernels.stream_key_reference(seed, index) >> np.uint64(1))
+
+
 def _complex_gaussian(seed, n, power):
     """``n`` circular complex Gaussian values of mean power ``power`` (complex64)."""
     z = np.random.default_rng(seed).standard_normal((2, n))
@@ -264,7 +269,7 @@ class OPU:
     # ------------------------------------------------------------------ construction
     def _substream(self, index):
         """A 63-bit seed for sub-component ``index``, derived from the OPU seed."""
-        return int(_kernels.stream_key_reference(self.seed, index) >> np.uint64(1))
+        return _derived_seed(self.seed, index)
 
     def _build_camera(self, spec, exposure):
         if spec is None:
@@ -535,8 +540,8 @@ class OPU:
             keep, fresh = np.float32(rho), np.float32(np.sqrt(1 - rho**2))
             self._folded = tuple(keep * old + fresh * new for old, new in
                                  zip(self._folded, self._fold_of(self.medium.innovation())))
-        fresh = _complex_gaussian(int(_kernels.stream_key_reference(seed, 5) >> np.uint64(1)),
-                                  self.reference.size, self.reference_ratio / 2)
+        fresh = _complex_gaussian(_derived_seed(seed, 5), self.reference.size,
+                                  self.reference_ratio / 2)
         self.reference = (rho * self.reference + np.sqrt(1 - rho**2) * fresh).astype(
             np.complex64)
         return self

@@ -32,6 +32,7 @@ J. W. Goodman, *Introduction to Fourier Optics*, 3rd ed., Roberts & Co., 2005, c
 
 from __future__ import annotations
 
+import abc
 import functools
 import warnings
 
@@ -149,7 +150,7 @@ def _padded_size(n: int, pad: float) -> int:
 # ---------------------------------------------------------------------------- operators
 
 
-class _PaddedConvolution:
+class _PaddedConvolution(abc.ABC):
     """Linear, shift-invariant propagator ``U -> crop(IFFT(H * FFT(pad(U))))``.
 
     Subclasses provide ``_transfer_function()`` on the padded, unshifted frequency grid.
@@ -185,11 +186,13 @@ class _PaddedConvolution:
             critical_distance(m, d, self.wavelength) for m, d in zip(self.padded_shape, self.pitch)
         )
 
-    def _validate_sampling(self):  # overridden where a method has a validity range
-        pass
+    def _validate_sampling(self):
+        """Raise or warn if undersampled; overridden where a method has a validity range."""
+        return None
 
-    def _transfer_function(self):  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def _transfer_function(self):
+        """Transfer function on the padded, unshifted frequency grid (complex, ``(my, mx)``)."""
 
     # -- application
     def _prepare(self, field):

@@ -120,3 +120,11 @@ def test_macro_pixel_opu_round_trip_after_drift(tmp_path):
     loaded = io.load_opu(io.save_opu(tmp_path / "o.h5", opu))
     # the loaded OPU folds the drifted medium afresh; the original updated its fold: float32
     np.testing.assert_allclose(loaded.effective_matrix(), opu.effective_matrix(), atol=1e-6)
+
+
+def test_dense_matrix_of_wrong_shape_is_refused(tmp_path):
+    path = io.save_medium(tmp_path / "m.h5", GaussianMedium(6, 4, seed=1))
+    with h5py.File(path, "a") as f:
+        f["matrix"] = np.zeros((3, 6), np.complex64)
+    with pytest.raises(io.FormatError, match="matrix"):
+        io.load_medium(path)
