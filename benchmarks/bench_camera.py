@@ -1,7 +1,7 @@
 """Fused camera kernel against the straightforward multi-pass NumPy detector chain.
 
 Baseline: what a careful script writes by hand with a ``numpy.random.Generator``: mean
-electrons, ``rng.poisson``, ``+ rng.normal``, ``np.clip`` to the full well, ``* K + offset``,
+electrons, ``rng.poisson``, ``np.minimum`` with the full well, ``+ rng.normal``, ``* K + offset``,
 ``np.rint``, ``np.clip`` to the code range, ``astype`` (in-place where NumPy allows).
 Candidate: :meth:`lightsim.camera.Camera.capture`, one fused Numba pass (validation, Poisson
 by inversion / PTRS, Box-Muller read noise, clip, gain, rounding, uint output), parallel over
@@ -21,8 +21,8 @@ from lightsim.camera import Camera
 def numpy_camera_chain(photons, camera, rng):
     """The multi-pass NumPy chain (same model as :class:`Camera`, NumPy random numbers)."""
     electrons = rng.poisson(camera.quantum_efficiency * photons + camera.dark_electrons)
-    electrons = electrons + rng.normal(0.0, camera.read_noise, photons.shape)
-    np.clip(electrons, 0.0, camera.full_well, out=electrons)
+    electrons = np.minimum(electrons, camera.full_well, dtype=np.float64)
+    electrons += rng.normal(0.0, camera.read_noise, photons.shape)
     levels = np.rint(electrons * camera.gain + camera.offset)
     np.clip(levels, 0, camera.max_code, out=levels)
     return levels.astype(camera.dtype)

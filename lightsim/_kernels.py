@@ -136,8 +136,10 @@ def multiply_inplace_reference(batch, factor):
 
 
 # ---------------------------------------------------------------------------- camera
-# One fused pass per pixel: mean electrons -> Poisson -> + Gaussian read noise -> full-well
-# clip -> gain and offset -> round half to even -> clip to the code range -> uint.
+# One fused pass per pixel: mean electrons -> Poisson -> full-well clip (saturation of the
+# charge) -> + Gaussian read noise (analog) -> gain and offset -> round half to even -> clip
+# to the code range [0, max_code] -> uint. Read noise is never rectified at 0 e-: negative
+# excursions stay in the analog signal and the offset digitises them (EMVA 1288, 4.0).
 #
 # Random numbers: capture ``capture`` of a camera seeded with ``seed`` uses the key
 # ``stream_key(seed, capture)``; pixel ``i`` (flat index of the detected array) owns the
@@ -267,11 +269,17 @@ def _box_muller(pixel_key):
 @numba.njit(inline="always")
 def _detect(photons, pixel_key, z, eta, dark, read_noise, full_well, gain, offset, max_code,
             noise):
-    """Digital number (float64) of one pixel; ``z`` is its standard normal read-noise draw."""
-    electrons = eta * np.float64(photons) + dark
+    """Digital number (float64) of one pixel; ``z`` is its standard normal read-noise draw.
+
+    The collected charge saturates at the full well; the read noise is added after it, in
+    the analog domain, and only the ADC range clips (no clip at 0 e-).
+    """
+    mean = eta * np.float64(photons) + dark
     if noise:
-        electrons = _poisson(pixel_key, electrons) + read_noise * z
-    return min(np.rint(min(max(electrons, 0.0), full_well) * gain + offset), max_code)
+        electrons = min(_poisson(pixel_key, mean), full_well) + read_noise * z
+    else:
+        electrons = min(mean, full_well)
+    return min(max(np.rint(electrons * gain + offset), 0.0), max_code)
 
 
 @numba.njit(cache=True, parallel=True)
@@ -280,9 +288,10 @@ def camera_chain(photons, eta, dark, read_noise, full_well, gain, offset, max_co
     """Detect flat mean photon counts ``photons`` into flat digital numbers ``out``.
 
     Per pixel ``i``: ``mu = eta * photons[i] + dark`` (mean electrons, float64); if ``noise``,
-    ``e = Poisson(mu) + read_noise * z_i`` from counter-based sub-streams (see the section
-    notes), else ``e = mu``; then ``out[i] = min(rint(clip(e, 0, full_well) * gain +
-    offset), max_code)`` (round half to even), written in ``out``'s integer dtype. ``seed``
+    ``e = min(Poisson(mu), full_well) + read_noise * z_i`` from counter-based sub-streams
+    (see the section notes), else ``e = min(mu, full_well)``; then ``out[i] =
+    clip(rint(e * gain + offset), 0, max_code)`` (round half to even), written in ``out``'s
+    integer dtype. ``seed``
     and ``capture`` are uint64; ``photons`` float32 or float64, finite and >= 0.
     """
     key = stream_key(seed, capture)
@@ -324,9 +333,11 @@ def camera_chain_reference(photons, eta, dark, read_noise, full_well, gain, offs
                 if 2 * pair + 1 < mean.size:
                     z[2 * pair + 1] = radius * sin_t
         for i, pixel_key in enumerate(keys):
-            electrons[i] = _poisson_reference(pixel_key, mean[i]) + read_noise * z[i]
-    levels = np.rint(np.clip(electrons, 0.0, full_well) * gain + offset)
-    out[...] = np.minimum(levels, max_code)
+            electrons[i] = _poisson_reference(pixel_key, mean[i])
+        electrons = np.minimum(electrons, full_well) + read_noise * z
+    else:
+        electrons = np.minimum(electrons, full_well)
+    out[...] = np.clip(np.rint(electrons * gain + offset), 0.0, max_code)
 
 
 def _poisson_reference(pixel_key, mean):

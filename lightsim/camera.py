@@ -9,11 +9,23 @@ collects
 and the chain is
 
 1. shot noise and dark-current noise: ``n_e ~ Poisson(mu_e)``;
-2. read noise: ``+ N(0, read_noise**2)`` (electrons);
-3. full well: clip to ``[0, full_well]``;
+2. saturation: the well holds at most ``full_well`` electrons, ``min(n_e, full_well)``;
+3. read noise, in the analog domain: ``+ N(0, read_noise**2)`` (electrons). Nothing clips
+   at 0 e-: the offset places the dark level above 0 DN so that negative excursions are
+   digitised (clipping there would rectify the noise and bias every dark statistic);
 4. conversion: ``y = K * n_e + offset`` (``K = gain`` in DN per electron, ``offset`` in DN);
-5. quantisation: round to the nearest integer (half to even) and clip to
+5. quantisation: round to the nearest integer (half to even) and clip to the ADC range
    ``[0, 2**bits - 1]``, stored as uint8 (``bits <= 8``) or uint16.
+
+The only clips are the full well and the ADC range.
+
+**Bit depth.** By default the gain maps the full well to the top code, ``K = (2**bits - 1)
+/ full_well``, and ``black_level`` gives the dark offset as a fraction of the code range,
+``offset = black_level * (2**bits - 1)``. The dark level and the full well then sit at the
+same fractions of the code range at every bit depth, so changing ``bits`` changes only the
+resolution of the ADC: a 1-bit camera is a coarse quantiser of the same analog signal as a
+12-bit one (as when the low bits of an ADC are dropped). ``gain`` and ``offset`` in DN can
+be given instead (a data sheet's values); they do not follow ``bits``.
 
 In the linear range the mean output is ``mu_y = K (eta mu_p + mu_d) + offset`` and the
 temporal variance ``sigma_y**2 = K**2 (sigma_d**2 + mu_e) + sigma_q**2`` with
@@ -44,6 +56,8 @@ PTC_FIT_LIMIT = 0.7
 
 _PARAMETERS = ("bits", "full_well", "read_noise", "dark_current", "gain", "offset",
                "quantum_efficiency", "exposure", "binning", "seed", "noise")
+#: Keywords of :class:`Camera` that are not stored parameters (they resolve to ``offset``).
+_ALIASES = ("black_level",)
 
 
 def _readonly(name, doc):
@@ -66,8 +80,12 @@ class Camera:
     gain : float or None
         System gain ``K`` (DN per electron), > 0. ``None`` maps the full well to the top code:
         ``K = (2**bits - 1) / full_well``.
-    offset : float
-        Dark offset (DN), >= 0.
+    offset : float or None
+        Dark offset (DN), >= 0. ``None`` (default): ``black_level * (2**bits - 1)``.
+    black_level : float or None
+        Dark offset as a fraction of the code range, in ``[0, 1)``; give ``offset`` or
+        ``black_level``, not both (default 0 when neither is given). Keeps the dark level at
+        the same fraction of the range whatever ``bits`` (see the module docstring).
     quantum_efficiency : float
         Quantum efficiency ``eta`` in (0, 1] (electrons per photon).
     exposure : float
@@ -89,12 +107,22 @@ class Camera:
     """
 
     def __init__(self, bits=8, full_well=10_000.0, read_noise=2.5, dark_current=10.0,
-                 gain=None, offset=0.0, quantum_efficiency=1.0, exposure=1e-3,
-                 binning=1, seed=0, noise=True):
+                 gain=None, offset=None, quantum_efficiency=1.0, exposure=1e-3,
+                 binning=1, seed=0, noise=True, black_level=None):
         bits = checks.integer("bits", bits, minimum=1, maximum=16)
         full_well = checks.positive("full_well", full_well)
         if gain is None:
             gain = (2**bits - 1) / full_well
+        if offset is not None and black_level is not None:
+            raise ValueError(f"give offset (DN) or black_level (fraction of the code range), "
+                             f"not both: got offset={offset!r}, black_level={black_level!r}")
+        if offset is None:
+            level = 0.0 if black_level is None else checks.non_negative("black_level",
+                                                                         black_level)
+            if level >= 1.0:
+                raise ValueError(f"black_level must be in [0, 1) (a fraction of the code "
+                                 f"range), got {black_level!r}")
+            offset = level * (2**bits - 1)
         quantum_efficiency = checks.positive("quantum_efficiency", quantum_efficiency)
         if quantum_efficiency > 1.0:
             raise ValueError(f"quantum_efficiency must be in (0, 1], got {quantum_efficiency}")
@@ -122,6 +150,11 @@ class Camera:
     dark_current = _readonly("dark_current", "Dark current (electrons / s).")
     gain = _readonly("gain", "System gain K (DN / electron).")
     offset = _readonly("offset", "Dark offset (DN).")
+
+    @property
+    def black_level(self) -> float:
+        """Dark offset as a fraction of the code range, ``offset / (2**bits - 1)``."""
+        return self.offset / self.max_code
     quantum_efficiency = _readonly("quantum_efficiency", "Quantum efficiency (electrons / photon).")
     exposure = _readonly("exposure", "Exposure time (s).")
     binning = _readonly("binning", "Charge-domain binning (by, bx).")
@@ -162,7 +195,7 @@ class Camera:
         return f"Camera({args})"
 
     # ------------------------------------------------------------------ detection
-    def _prepare(self, photons):
+    def _prepare(self, photons, exposure):
         """Validate and bin ``photons``; return the flat kernel input and the output shape."""
         photons = np.asarray(photons)
         if photons.dtype.kind not in "biuf":
@@ -190,11 +223,15 @@ class Camera:
             if photons.size and not np.isfinite(photons.max()):
                 raise ValueError("photons are too large: their binned sum overflows float64")
         if photons.size and not np.isfinite(self.quantum_efficiency * float(photons.max())
-                                            + self.dark_electrons):
+                                            + self.dark_current * exposure):
             raise ValueError("photons are too large: the mean electron count overflows float64")
         return photons.ravel(), photons.shape
 
-    def capture(self, photons) -> np.ndarray:
+    def _exposure(self, exposure):
+        """The exposure (s) of one capture: the camera's, or ``exposure`` when given."""
+        return self.exposure if exposure is None else checks.positive("exposure", exposure)
+
+    def capture(self, photons, *, exposure=None) -> np.ndarray:
         """One exposure: mean photon counts in, digital numbers out.
 
         Parameters
@@ -202,6 +239,10 @@ class Camera:
         photons : array_like of float, shape (..., rows, cols) or any shape if unbinned
             Mean number of photons reaching each pixel during the exposure (float32 or
             float64; integer input is converted exactly), finite and >= 0.
+        exposure : float, optional
+            Exposure time of this capture (s), > 0; default :attr:`exposure`. It sets the
+            dark electrons ``dark_current * exposure`` (the photons already integrate it),
+            as when a camera's exposure is changed between frames.
 
         Returns
         -------
@@ -214,35 +255,38 @@ class Camera:
         One fused Numba pass (``lightsim._kernels.camera_chain``), parallel over pixels.
         Uses the noise stream ``capture_index`` and advances it by one.
         """
-        flat, shape = self._prepare(photons)
+        exposure = self._exposure(exposure)
+        flat, shape = self._prepare(photons, exposure)
         out = np.empty(flat.size, dtype=self.dtype)
         if flat.size:
-            _kernels.camera_chain(flat, *self._kernel_arguments(), out)
+            _kernels.camera_chain(flat, *self._kernel_arguments(exposure), out)
         self._capture_index += 1
         return out.reshape(shape)
 
-    def _kernel_arguments(self):
+    def _kernel_arguments(self, exposure):
         """Arguments of ``camera_chain`` between ``photons`` and ``out``, for this capture."""
-        return (self.quantum_efficiency, self.dark_electrons, self.read_noise, self.full_well,
-                self.gain, self.offset, float(self.max_code), np.uint64(self.seed),
-                np.uint64(self._capture_index), self.noise)
+        return (self.quantum_efficiency, self.dark_current * exposure, self.read_noise,
+                self.full_well, self.gain, self.offset, float(self.max_code),
+                np.uint64(self.seed), np.uint64(self._capture_index), self.noise)
 
-    def mean_electrons(self, photons) -> np.ndarray:
+    def mean_electrons(self, photons, *, exposure=None) -> np.ndarray:
         """Mean electrons per (binned) pixel, ``eta * photons + dark_current * exposure``.
 
         Before any noise or clipping; float64, shape of :meth:`capture`'s output.
         """
-        flat, shape = self._prepare(photons)
-        return (self.quantum_efficiency * flat.astype(np.float64) + self.dark_electrons
-                ).reshape(shape)
+        exposure = self._exposure(exposure)
+        flat, shape = self._prepare(photons, exposure)
+        return (self.quantum_efficiency * flat.astype(np.float64)
+                + self.dark_current * exposure).reshape(shape)
 
-    def expected_dn(self, photons) -> np.ndarray:
+    def expected_dn(self, photons, *, exposure=None) -> np.ndarray:
         """Noise-free response before rounding (DN, float64).
 
-        ``min(K * clip(mu_e, 0, full_well) + offset, 2**bits - 1)``: the noise-free capture
-        is exactly this value rounded half to even.
+        ``min(K * min(mu_e, full_well) + offset, 2**bits - 1)``: the noise-free capture is
+        exactly this value rounded half to even.
         """
-        electrons = np.clip(self.mean_electrons(photons), 0.0, self.full_well)
+        electrons = np.minimum(self.mean_electrons(photons, exposure=exposure),
+                               self.full_well)
         return np.minimum(electrons * self.gain + self.offset, float(self.max_code))
 
 

@@ -17,9 +17,9 @@ from lightsim.camera import Camera, PhotonTransfer, photon_transfer
 
 def reference_capture(camera, photons):
     """What ``camera.capture(photons)`` returns, computed by the NumPy reference kernel."""
-    flat, shape = camera._prepare(photons)
+    flat, shape = camera._prepare(photons, camera.exposure)
     out = np.empty(flat.size, dtype=camera.dtype)
-    _kernels.camera_chain_reference(flat, *camera._kernel_arguments(), out)
+    _kernels.camera_chain_reference(flat, *camera._kernel_arguments(camera.exposure), out)
     return out.reshape(shape)
 
 
@@ -262,18 +262,68 @@ def test_binned_pixel_has_one_read_noise():
 def test_saturation_with_noise():
     default = Camera(read_noise=5.0)
     assert np.all(default.capture(np.full(1000, 1e9)) == 255)
-    # full well reached before the top code: DN = rint(full_well * K + offset) = rint(150.6)
+    # full well reached before the top code: the well holds 1000 e- exactly, and the read
+    # noise (added after the well, in the analog domain) still spreads the reading around
+    # K full_well + offset = 150.6 DN with sigma = 5 e- x 0.15 DN/e- = 0.75 DN
+    n = 20_000
     shallow = Camera(bits=8, full_well=1000.0, gain=0.15, offset=0.6, read_noise=5.0)
-    assert np.all(shallow.capture(np.full(1000, 5e4, dtype=np.float32)) == 151)
+    x = shallow.capture(np.full(n, 5e4, dtype=np.float32)).astype(np.float64)
+    variance = 0.75**2 + 1 / 12
+    assert abs(x.mean() - 150.6) <= 5 * np.sqrt(variance / n)
+    assert abs(x.var(ddof=1) - variance) <= 5 * variance * np.sqrt(2 / n)
+    quiet = Camera(bits=8, full_well=1000.0, gain=0.15, offset=0.6, read_noise=0.0)
+    assert np.all(quiet.capture(np.full(1000, 5e4, dtype=np.float32)) == 151)
 
 
-def test_negative_electrons_clip_to_zero():
-    """Dark pixels: max(0, N(0, 3**2)) electrons at K = 1, so P(DN = 0) = Phi(0.5 / 3)."""
+def test_adc_range_clips_at_zero_dn():
+    """No offset: dark pixels read rint(N(0, 3**2)) clipped to code 0, P(DN = 0) = Phi(0.5/3)."""
     n = 100_000
     camera = Camera(bits=12, gain=1.0, read_noise=3.0, dark_current=0.0, seed=4)
     x = camera.capture(np.zeros(n))
     p = scipy.stats.norm.cdf(0.5 / 3.0)
     assert abs(np.mean(x == 0) - p) <= 5 * np.sqrt(p * (1 - p) / n)
+
+
+@given(seed=st.integers(0, 2**32), read_noise=st.floats(0.5, 5.0))
+def test_read_noise_is_not_rectified(seed, read_noise):
+    """With the dark level above 0 DN, dark frames keep the mean and variance of the noise.
+
+    EMVA 1288: ``mu_y.dark = offset + K mu_d`` and ``sigma_y.dark**2 = K**2 (sigma_r**2 +
+    mu_d) + 1/12``. Clipping the electrons at 0 before the offset (the old chain) gave a
+    mean about 0.4 DN high and sigma about 44 % low at 3 e-, 20 DN offset, K = 1.
+    """
+    n = 50_000
+    camera = Camera(bits=12, gain=1.0, read_noise=read_noise, dark_current=0.0, offset=20.0,
+                    seed=seed)
+    x = camera.capture(np.zeros(n)).astype(np.float64)
+    variance = read_noise**2 + 1 / 12
+    assert abs(x.mean() - 20.0) <= 5 * np.sqrt(variance / n)
+    assert abs(x.var(ddof=1) - variance) <= 5 * variance * np.sqrt(2 / n)
+
+
+def test_black_level_is_the_same_fraction_at_every_bit_depth():
+    """``black_level`` and the default gain keep the dark level and full well in place."""
+    for bits in (1, 2, 4, 8, 12):
+        camera = Camera(bits=bits, full_well=1000.0, black_level=0.1, dark_current=0.0,
+                        noise=False)
+        assert camera.offset == pytest.approx(0.1 * (2**bits - 1))
+        assert camera.gain * camera.full_well == pytest.approx(2**bits - 1)
+        assert camera.black_level == pytest.approx(0.1)
+        # the analog level in units of the code range does not depend on bits
+        level = camera.expected_dn(np.array([0.0, 300.0])) / camera.max_code
+        np.testing.assert_allclose(level, [0.1, 0.4], rtol=1e-12)
+    with pytest.raises(ValueError, match="offset.*black_level"):
+        Camera(offset=2.0, black_level=0.01)
+    with pytest.raises(ValueError, match="black_level"):
+        Camera(black_level=1.0)
+
+
+def test_capture_exposure_sets_the_dark_electrons():
+    camera = Camera(bits=16, gain=1.0, full_well=60_000.0, dark_current=1000.0, noise=False)
+    assert camera.capture(np.zeros(3), exposure=0.5).tolist() == [500, 500, 500]
+    assert camera.capture(np.zeros(3)).tolist() == [1, 1, 1]  # default 1 ms
+    with pytest.raises(ValueError, match="exposure"):
+        camera.capture(np.zeros(3), exposure=0.0)
 
 
 # ---------------------------------------------------------------------------- bad input
