@@ -485,19 +485,22 @@ def affine_fields_reference(X, d_t, base, out):
 
 
 @numba.njit(cache=True, parallel=True)
-def speckle_photons(fields, reference, reference_scale, grains, scale, out):
-    """``out[i, p] = scale * sum_g |fields[i, p g + g'] + reference_scale s[p g + g']|**2``.
+def speckle_photons(fields, reference, reference_factors, scales, grains, out):
+    """``out[i, p] = scales[i] * sum_g |fields[i, p g + g'] + r_i s[p g + g']|**2``.
 
     Intensity of the speckle grains of camera pixel ``p`` with the reference field ``s``
-    (scaled by ``reference_scale``: 1 when the reference mirrors are ON, the leak when OFF),
-    summed over the ``grains`` grains of the pixel and multiplied by ``scale`` (photons per
-    unit intensity). ``fields`` ``(n, P grains)`` complex64, ``out`` ``(n, P)`` float32;
-    accumulated in float32 like the unfused NumPy expression.
+    multiplied by frame ``i``'s complex factor ``r_i = reference_factors[i]`` (1 when the
+    reference mirrors are ON, the leak when OFF, times a phase jitter), summed over the
+    ``grains`` grains of the pixel and multiplied by ``scales[i]`` (photons per unit
+    intensity of frame ``i``, laser power fluctuation included). ``fields`` ``(n, P
+    grains)`` complex64, ``reference_factors`` ``(n,)`` complex64, ``scales`` ``(n,)``
+    float32, ``out`` ``(n, P)`` float32; accumulated in float32 like the unfused NumPy
+    expression.
     """
     n, pixels = out.shape
-    alpha = np.float32(reference_scale)
-    factor = np.float32(scale)
     for i in numba.prange(n):
+        alpha = reference_factors[i]
+        factor = scales[i]
         for p in range(pixels):
             total = np.float32(0.0)
             for g in range(grains):
@@ -507,8 +510,8 @@ def speckle_photons(fields, reference, reference_scale, grains, scale, out):
             out[i, p] = total * factor
 
 
-def speckle_photons_reference(fields, reference, reference_scale, grains, scale, out):
+def speckle_photons_reference(fields, reference, reference_factors, scales, grains, out):
     """NumPy reference of :func:`speckle_photons`."""
-    total = fields + np.complex64(reference_scale) * reference
+    total = fields + reference_factors[:, None] * reference[None, :]
     intensity = (total.real**2 + total.imag**2).reshape(out.shape[0], out.shape[1], grains)
-    out[...] = intensity.sum(axis=-1, dtype=np.float32) * np.float32(scale)
+    out[...] = intensity.sum(axis=-1, dtype=np.float32) * scales[:, None]

@@ -29,15 +29,37 @@ Physical model
   (the medium has ``n_out * grains`` outputs, summed in groups of ``grains``): the contrast
   of a pixel's intensity falls as ``1 / sqrt(grains)`` (Goodman, *Speckle Phenomena in
   Optics*, 2007, ch. 3).
-* **Photons.** The laser power ``P`` is spread over all ``n_dmd`` mirrors; a fraction
-  ``transmission`` of each ON mirror's light reaches the ``n_out * grains`` grains, on average
-  evenly. The mean photon count of a grain is ``photon_scale * I`` with
-  ``photon_scale = N (P / n_dmd) exposure transmission lambda / (h c n_out grains)``
-  (photon energy ``h c / lambda``), so shot noise has its physical size.
-* **Saturation control** (``exposure="auto"``, as the hardware adapts its exposure): the
-  exposure is set so that the brightest frame (every signal mirror ON, reference ON) fills the
-  camera wells to ``fill`` of the full well on average, capped at the frame period. Raising
-  ``fill`` (or giving an explicit exposure) saturates more pixels.
+* **Photons** (the speckle covers the sensor; the pixels read are a region of interest). The
+  laser power ``P`` is spread over all ``n_dmd`` mirrors; a fraction ``transmission`` of each
+  ON mirror's light reaches the sensor, where the speckle spreads it on average evenly over
+  the ``sensor_pixels`` pixels of the sensor (``sensor_shape``, 1088 x 2040 for the preset,
+  the format of LightOn's cameras in lightonml's device table), each integrating ``grains``
+  grains. The ``n_out`` pixels read get their share: light per pixel never depends on how
+  many pixels are read. The mean photon count of a grain is ``photon_rate * exposure * I``
+  with ``photon_rate = N (P / n_dmd) transmission lambda / (h c sensor_pixels grains)``
+  photons per second per unit intensity (photon energy ``h c / lambda``), so shot noise has
+  its physical size.
+* **Exposure** (``exposure="auto"``, as the hardware adapts its exposure to the frames it is
+  shown): one exposure per call (per batch of frames), chosen so that the brightest frame of
+  that call fills the wells to ``fill`` of the full well on average, capped at the frame
+  period ``1 / frame_rate``. The mean intensity of a frame is known from its ON mirrors:
+  ``E|T a|**2 = sum_j a_j**2 / N`` per grain, plus the reference ``|r|**2 P_ref``. A number
+  gives a fixed exposure (s). The exposure of every call is reported in
+  :attr:`OPU.frame_stats`; readouts are converted back to field units with their own
+  exposure, and the calibration (stored in field units) is rescaled to it.
+* **Time and drift.** The OPU keeps an optical clock: the frames shown so far (calibration
+  included) over the frame rate. With a finite ``decorrelation_time`` ``tau`` (s), before each
+  call the medium ages by ``rho = exp(-dt / tau)`` for the optical time ``dt`` elapsed since
+  its last update (``T <- rho T + sqrt(1 - rho**2) W``, the reference field ``s`` likewise,
+  since it crosses the same medium; the holographic matrix ``B ~ Re(conj(s) T)`` then
+  decorrelates as ``rho**2``). Host time between calls is not counted (an optimistic bound).
+  Frames within one call see the same medium.
+* **Temporal noise of the bench**, between the frames of one measurement (each frame ``f``
+  draws its own values from a counter-based stream, so results do not depend on the batch
+  size): the laser power of frame ``f`` is ``P (1 + delta_f)`` with ``delta_f`` of relative
+  rms ``power_noise`` (log-normal, mean 1, so the power is never negative), scaling signal
+  and reference alike; the reference phase is ``s exp(i phi_f)`` with ``phi_f ~ N(0,
+  phase_jitter**2)`` (rad), for the reference ON and its leak OFF alike.
 * **Readout** (:meth:`OPU.linear_transform`). A binary frame is shown twice, reference ON and
   OFF: ``I(x + r) - I(x + c r) = (1 - c**2)|s|**2 + 2 (1 - c) Re(conj(s) T a(x))``. The
   calibration ``C`` is the same difference with every signal mirror OFF, averaged over
@@ -58,6 +80,7 @@ large-scale random features obtained by optical processing units", ICASSP 2020.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -79,20 +102,26 @@ SPEED_OF_LIGHT = 299792458.0  # m / s (exact)
 #: device (Wang et al. 2024: "1500 TeraOPS under 30 W"). Laser power, optical transmission,
 #: DMD contrast and the camera's noise figures are not published; the values below are
 #: typical of such components and are assumptions: change them to study their effect.
+#: The sensor is 1088 x 2040 pixels, the format of LightOn's cameras in lightonml's device
+#: table; the speckle covers it and the pixels read are a region of interest. The medium is
+#: static by default (``decorrelation_time=inf``) and the bench free of temporal noise.
 #: ``"ideal"``: same geometry and cost model, perfect contrast, no camera (exact intensities).
 PRESETS = {
     "ideal": dict(
         dmd_shape=(912, 1140), pitch=7.56e-6, contrast=np.inf, dead_fraction=0.0,
         camera=None, wavelength=532e-9, laser_power=1e-3, transmission=0.1,
         exposure="auto", frame_rate=1900.0, device_power=30.0, reference_ratio=1.0,
-        fill=0.25, grains=1,
+        fill=0.25, grains=1, sensor_shape=(1088, 2040), decorrelation_time=np.inf,
+        power_noise=0.0, phase_jitter=0.0,
     ),
     "lighton": dict(
         dmd_shape=(912, 1140), pitch=7.56e-6, contrast=1000.0, dead_fraction=0.0,
         camera=dict(bits=8, full_well=10_000.0, read_noise=2.5, dark_current=10.0,
-                    quantum_efficiency=0.6, offset=2.0),
+                    quantum_efficiency=0.6, black_level=2.0 / 255.0),
         wavelength=532e-9, laser_power=1e-3, transmission=0.1, exposure="auto",
         frame_rate=1900.0, device_power=30.0, reference_ratio=1.0, fill=0.25, grains=1,
+        sensor_shape=(1088, 2040), decorrelation_time=np.inf, power_noise=0.0,
+        phase_jitter=0.0,
     ),
 }
 
@@ -144,6 +173,52 @@ class Cost:
                     optical_energy=self.optical_energy, wall_time=self.wall_time)
 
 
+@dataclass
+class FrameStatistics:
+    """Light on the camera over the frames of one call, or accumulated over many.
+
+    ``photons`` is the sum over every pixel read of every frame of the mean photon count
+    (before shot noise), ``saturated`` the number of those pixel readings whose noise-free
+    value is at the top code (full well reached or the ADC range clipped), ``exposure`` the
+    sum over frames of their exposure time (s). With an ideal detector (``camera=None``) no
+    photon is counted: only ``frames`` and ``pixels`` grow.
+    """
+
+    frames: int = 0
+    pixels: int = 0
+    photons: float = 0.0
+    saturated: int = 0
+    exposure: float = 0.0
+
+    def add(self, other: FrameStatistics):
+        """Accumulate ``other`` into this account."""
+        for name in ("frames", "pixels", "photons", "saturated", "exposure"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def photons_per_pixel(self) -> float:
+        """Mean photons per pixel reading (NaN before any frame)."""
+        return self.photons / self.pixels if self.pixels else math.nan
+
+    @property
+    def saturated_fraction(self) -> float:
+        """Fraction of pixel readings at the top code (NaN before any frame)."""
+        return self.saturated / self.pixels if self.pixels else math.nan
+
+    @property
+    def mean_exposure(self) -> float:
+        """Mean exposure time per frame (s; NaN before any frame or without a camera)."""
+        return self.exposure / self.frames if self.frames and self.exposure else math.nan
+
+    def summary(self) -> dict:
+        """Plain dict of the counters and the derived means (for logs and HDF5)."""
+        return dict(frames=self.frames, pixels=self.pixels, photons=self.photons,
+                    saturated=self.saturated, exposure=self.exposure,
+                    photons_per_pixel=self.photons_per_pixel,
+                    saturated_fraction=self.saturated_fraction,
+                    mean_exposure=self.mean_exposure)
+
+
 def _derived_seed(seed, index):
     """A 63-bit seed for sub-stream ``index`` of ``seed`` (independent streams)."""
     return int(_kernels.stream_key_reference(seed, index) >> np.uint64(1))
@@ -155,6 +230,19 @@ def _complex_gaussian(seed, n, power):
     return (np.sqrt(power / 2) * (z[0] + 1j * z[1])).astype(np.complex64)
 
 
+def _counter_normals(seed, stream, first, n):
+    """Standard normals number ``first .. first + n - 1`` of a counter-based stream.
+
+    Box-Muller on uniforms ``2 i`` and ``2 i + 1`` of ``stream_key(seed, stream)``: value
+    ``i`` is a pure function of ``(seed, stream, i)``, whatever the batch it is drawn in.
+    """
+    key = _kernels.stream_key_reference(seed, stream)
+    index = np.arange(first, first + n, dtype=np.uint64)
+    u1 = _kernels.uniform_open_reference(key, 2 * index)
+    u2 = _kernels.uniform_open_reference(key, 2 * index + 1)
+    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+
+
 class OPU:
     """A simulated optical processing unit.
 
@@ -163,12 +251,13 @@ class OPU:
     n_in : int
         Number of signal mirrors (input features).
     n_out : int
-        Number of camera pixels read (output features).
+        Number of camera pixels read (output features), at most the sensor's pixels.
     preset : {"ideal", "lighton"}
         Hardware defaults (see :data:`PRESETS`); any keyword below overrides them.
     seed : int
-        Seeds the medium, the reference field, the DMD defects and the camera noise (each
-        through its own stream): the same seed gives the same numbers bit for bit.
+        Seeds the medium, the reference field, the DMD defects, the camera noise and the
+        bench's temporal noise (each through its own stream): the same seed gives the same
+        numbers bit for bit.
     medium : GaussianMedium, optional
         A medium with ``N`` inputs (:attr:`n_mirrors`: ``n_in``, or the macro-pixel region)
         and ``n_out * grains`` outputs; default a ``GaussianMedium`` seeded from ``seed``.
@@ -180,17 +269,22 @@ class OPU:
         keywords (its exposure and seed are set by the OPU). Default: the preset's.
     **options
         Override preset values: ``wavelength`` (m), ``laser_power`` (W, on the DMD),
-        ``transmission`` (fraction of an ON mirror's power reaching the read pixels),
-        ``exposure`` (s, or ``"auto"``: see the module docstring), ``fill`` (target mean
-        well fill of the brightest frame), ``frame_rate`` (1/s), ``device_power`` (W, for the
-        cost model), ``reference_ratio`` (``<|s|**2> / <|T x|**2>`` for half-ON signal
-        frames), ``grains`` (speckle grains per camera pixel), ``contrast``,
-        ``dead_fraction``, ``dmd_shape``, ``pitch``, ``macro_pixels`` (``None``, or the block
-        ``(rows, cols)`` of mirrors, or an int for a square block, that each feature drives;
-        ``"auto"``: the largest square block that fits), and ``normalize_rows`` (divide every
-        output pixel of :meth:`linear_transform`, and every row of :meth:`effective_matrix`,
-        by ``|s_k|``: makes ``B`` i.i.d. Gaussian but amplifies the noise of pixels that see
-        little reference light; see DESIGN.md, holography), ``holography`` (``"4-frame"`` or
+        ``transmission`` (fraction of an ON mirror's power reaching the sensor),
+        ``sensor_shape`` (rows, cols of the sensor the speckle covers; ``n_out`` pixels of it
+        are read), ``exposure`` (s, or ``"auto"``: see the module docstring), ``fill``
+        (target mean well fill of the brightest frame of a call), ``frame_rate`` (1/s),
+        ``device_power`` (W, for the cost model), ``reference_ratio`` (``<|s|**2> /
+        <|T x|**2>`` for half-ON signal frames), ``grains`` (speckle grains per camera
+        pixel), ``decorrelation_time`` (s, field decorrelation time of the medium on the
+        optical clock; ``inf``: static), ``power_noise`` (relative rms of the laser power
+        from frame to frame), ``phase_jitter`` (rms of the reference phase from frame to
+        frame, rad), ``contrast``, ``dead_fraction``, ``dmd_shape``, ``pitch``,
+        ``macro_pixels`` (``None``, or the block ``(rows, cols)`` of mirrors, or an int for a
+        square block, that each feature drives; ``"auto"``: the largest square block that
+        fits), and ``normalize_rows`` (divide every output pixel of
+        :meth:`linear_transform`, and every row of :meth:`effective_matrix`, by ``|s_k|``:
+        makes ``B`` i.i.d. Gaussian but amplifies the noise of pixels that see little
+        reference light; see DESIGN.md, holography), ``holography`` (``"4-frame"`` or
         ``"2-frame"``), ``calibration_frames`` (pairs averaged by :meth:`calibrate`).
 
     Examples
@@ -199,6 +293,7 @@ class OPU:
     >>> x = np.random.default_rng(0).random((4, 1000)) > 0.5
     >>> counts = opu.transform(x)          # uint8 camera counts, (4, 2000)
     >>> y = opu.linear_transform(x)        # ~ x @ opu.effective_matrix().T
+    >>> opu.frame_stats.photons_per_pixel  # light on the camera so far
     """
 
     def __init__(self, n_in, n_out, *, preset="lighton", seed=0, medium=None, dmd=None,
@@ -226,12 +321,26 @@ class OPU:
         self.reference_ratio = checks.positive("reference_ratio", config["reference_ratio"])
         self.fill = checks.in_range("fill", config["fill"], 1e-9, 100.0)
         self.grains = checks.integer("grains", config["grains"], minimum=1)
+        self.sensor_shape = checks.pair("sensor_shape", config["sensor_shape"],
+                                        lambda name, v: checks.integer(name, v, minimum=1))
+        if self.n_out > self.sensor_pixels:
+            raise ValueError(f"n_out={self.n_out} exceeds the {self.sensor_pixels} pixels of "
+                             f"the sensor (sensor_shape={self.sensor_shape})")
+        tau = config["decorrelation_time"]
+        self.decorrelation_time = (math.inf if tau == math.inf
+                                   else checks.positive("decorrelation_time", tau))
+        self.power_noise = checks.non_negative("power_noise", config["power_noise"])
+        self.phase_jitter = checks.non_negative("phase_jitter", config["phase_jitter"])
         self.normalize_rows = config["normalize_rows"]
         if not isinstance(self.normalize_rows, bool):
             raise TypeError(f"normalize_rows must be a bool, got {self.normalize_rows!r}")
         self.holography = checks.choice("holography", config["holography"], HOLOGRAPHY)
         self.calibration_frames = checks.integer(
             "calibration_frames", config["calibration_frames"], minimum=1)
+        exposure = config["exposure"]
+        if exposure != "auto":
+            exposure = checks.positive("exposure", exposure)
+        self.auto_exposure = exposure == "auto"
 
         if dmd is None:
             dmd = DMD(shape=config["dmd_shape"], pitch=config["pitch"],
@@ -261,10 +370,15 @@ class OPU:
         self._folded = None
         self.reference = _complex_gaussian(self._substream(3), n_grains,
                                            self.reference_ratio / 2)
-        self.camera = self._build_camera(config["camera"], config["exposure"])
+        self._mirror_power = self._mirror_powers()
+        self.camera = self._build_camera(config["camera"], exposure)
         self.cost = Cost(self.frame_rate, self.device_power)
+        self.frame_stats = FrameStatistics()
+        self.last_frame_stats = FrameStatistics()
         self._calibration = None
         self._drifts = 0
+        self._frames_shown = 0
+        self._medium_clock = 0.0
 
     # ------------------------------------------------------------------ construction
     def _substream(self, index):
@@ -274,38 +388,75 @@ class OPU:
     def _build_camera(self, spec, exposure):
         if spec is None:
             self.exposure = None
-            self.photon_scale = None
             return None
+        # the exposure of the last call (s); before any call, the frame period or the fixed one
+        self.exposure = 1.0 / self.frame_rate if exposure == "auto" else exposure
         if isinstance(spec, Camera):
-            camera = spec
-        elif isinstance(spec, dict):
-            if exposure == "auto":
-                exposure = self._auto_exposure(spec)
-            camera = Camera(**dict(spec, exposure=checks.positive("exposure", exposure),
-                                   seed=self._substream(4)))
-        else:
-            raise TypeError(f"camera must be a Camera, a dict of Camera keywords or None, got "
-                            f"{type(spec).__name__}")
-        self.exposure = camera.exposure
-        self.photon_scale = self._photons_per_unit_intensity(camera.exposure)
-        return camera
+            return spec
+        if isinstance(spec, dict):
+            return Camera(**dict(spec, exposure=self.exposure, seed=self._substream(4)))
+        raise TypeError(f"camera must be a Camera, a dict of Camera keywords or None, got "
+                        f"{type(spec).__name__}")
 
-    def _photons_per_unit_intensity(self, exposure):
-        """Mean photons of one grain per unit field intensity during ``exposure`` seconds."""
+    @property
+    def sensor_pixels(self) -> int:
+        """Pixels of the whole sensor (the speckle covers it; ``n_out`` of them are read)."""
+        return int(self.sensor_shape[0] * self.sensor_shape[1])
+
+    @property
+    def photon_rate(self) -> float:
+        """Mean photons per second of one grain per unit field intensity.
+
+        ``N (P / n_dmd) transmission / (h c / lambda) / (sensor_pixels grains)``: the light
+        of the ``N`` signal mirrors spread over the whole sensor.
+        """
         photon_energy = PLANCK * SPEED_OF_LIGHT / self.wavelength
-        per_mirror = self.laser_power / self.dmd_mirrors * exposure * self.transmission
-        return self.n_mirrors * per_mirror / photon_energy / (self.n_out * self.grains)
+        per_mirror = self.laser_power / self.dmd_mirrors * self.transmission
+        return self.n_mirrors * per_mirror / photon_energy / (self.sensor_pixels * self.grains)
+
+    @property
+    def photon_scale(self) -> float | None:
+        """Mean photons of one grain per unit intensity at :attr:`exposure` (None: ideal)."""
+        return None if self.camera is None else self.photon_rate * self.exposure
 
     @property
     def dmd_mirrors(self) -> int:
         """Number of mirrors of the whole DMD (signal and reference)."""
         return int(np.prod(self.config["dmd_shape"]))
 
-    def _auto_exposure(self, spec):
-        qe = spec.get("quantum_efficiency", 1.0)
-        saturation_photons = checks.positive("full_well", spec["full_well"]) / qe
-        brightest = self.grains * (1.0 + self.reference_ratio / 2)  # all ON + reference
-        per_second = self._photons_per_unit_intensity(1.0) * brightest
+    def _mirror_powers(self):
+        """``(sum_j a_j(0)**2, per-feature increase)``: signal power of a frame is affine in x.
+
+        Mirror power ``a_j**2`` summed over the signal mirrors for an all-OFF frame, and the
+        increase when feature ``k`` turns ON (its macro-pixel block), float64.
+        """
+        frames = np.zeros((2, self.n_mirrors), dtype=bool)
+        frames[1] = True
+        off, on = self.dmd.effective_input(frames).astype(np.float64) ** 2
+        delta = on - off
+        if self.layout is not None:
+            delta = delta[self.layout.mirror_indices].sum(axis=1)
+        return float(off.sum()), delta
+
+    def mean_intensity(self, X, reference_scale=0.0) -> np.ndarray:
+        """Expected pixel intensity (field units, grains summed) of binary frames ``X``.
+
+        ``grains (sum_j a_j(x)**2 / N + reference_scale**2 P_ref)``, from the ON mirrors
+        alone (``E|T_kj|**2 = 1 / N``): what the hardware's auto exposure can know before a
+        frame is shown.
+        """
+        base, delta = self._mirror_power
+        signal = (base + np.asarray(X, dtype=np.float64) @ delta) / self.n_mirrors
+        return self.grains * (signal + reference_scale**2 * self.reference_ratio / 2)
+
+    def _call_exposure(self, brightest):
+        """Exposure (s) of a call whose brightest frame has mean intensity ``brightest``."""
+        if self.camera is None:
+            return None
+        if not self.auto_exposure:
+            return self.exposure
+        saturation_photons = self.camera.full_well / self.camera.quantum_efficiency
+        per_second = self.photon_rate * max(float(brightest), 1e-300)
         return min(self.fill * saturation_photons / per_second, 1.0 / self.frame_rate)
 
     # ------------------------------------------------------------------ physics
@@ -350,28 +501,88 @@ class OPU:
     def _intensity(self, fields, reference_scale, scale=1.0):
         """``scale`` times the pixel intensity (field units) of ``fields + reference_scale s``.
 
-        Grains of a pixel are summed; float32 ``(n_samples, n_out)``.
+        ``reference_scale`` (complex) and ``scale`` are scalars or one value per frame; the
+        grains of a pixel are summed. float32 ``(n_frames, n_out)``.
         """
-        out = np.empty((fields.shape[0], self.n_out), dtype=np.float32)
-        _kernels.speckle_photons(fields, self.reference, reference_scale, self.grains, scale,
-                                 out)
+        n = fields.shape[0]
+        factors = np.broadcast_to(np.asarray(reference_scale, dtype=np.complex64), (n,))
+        scales = np.broadcast_to(np.asarray(scale, dtype=np.float32), (n,))
+        out = np.empty((n, self.n_out), dtype=np.float32)
+        _kernels.speckle_photons(fields, self.reference, np.ascontiguousarray(factors),
+                                 np.ascontiguousarray(scales), self.grains, out)
         return out
 
-    def _detect(self, fields, reference_scale):
-        """Camera counts (DN) of the frames, or exact intensities for an ideal detector."""
-        if self.camera is None:
-            return self._intensity(fields, reference_scale)
-        return self.camera.capture(self._intensity(fields, reference_scale, self.photon_scale))
+    def _temporal_noise(self, n):
+        """Per-frame laser power factors and reference phasors of the next ``n`` frames."""
+        first = self._frames_shown
+        power = np.ones(n)
+        phasor = np.ones(n, dtype=np.complex128)
+        if self.power_noise > 0:  # log-normal of mean 1 and relative rms power_noise
+            s2 = math.log1p(self.power_noise**2)
+            power = np.exp(math.sqrt(s2) * _counter_normals(self._substream(6), 0, first, n)
+                           - s2 / 2)
+        if self.phase_jitter > 0:
+            phase = self.phase_jitter * _counter_normals(self._substream(7), 0, first, n)
+            phasor = np.exp(1j * phase)
+        return power, phasor
 
-    def _frame(self, fields, reference_scale):
-        """Detected frames as float64 (DN, or field units for the ideal detector)."""
-        return self._detect(fields, reference_scale).astype(np.float64)
+    def _show(self, fields, reference_scale, exposure):
+        """Show frames: camera counts (DN, uint), or exact intensities (float32) if ideal.
+
+        ``fields`` are the signal fields of the frames, ``reference_scale`` the reference
+        amplitude (1 ON, the leak OFF), ``exposure`` the call's exposure (s). Advances the
+        frame counter (the temporal-noise stream) and the frame statistics.
+        """
+        n = fields.shape[0]
+        power, phasor = self._temporal_noise(n)
+        scale = 1.0 if self.camera is None else self.photon_rate * exposure
+        photons = self._intensity(fields, reference_scale * phasor, scale * power)
+        self._frames_shown += n
+        stats = FrameStatistics(frames=n, pixels=photons.size)
+        if self.camera is None:
+            self.last_frame_stats.add(stats)
+            return photons
+        self.exposure = exposure
+        stats.photons = float(photons.sum(dtype=np.float64))
+        stats.saturated = int(np.count_nonzero(photons >= self._saturation_photons(exposure)))
+        stats.exposure = n * exposure
+        self.last_frame_stats.add(stats)
+        return self.camera.capture(photons, exposure=exposure)
+
+    def _frames(self, fields, reference_scale, exposure):
+        """:meth:`_show` as float64 (DN, or field units for the ideal detector)."""
+        return self._show(fields, reference_scale, exposure).astype(np.float64)
+
+    def _saturation_photons(self, exposure):
+        """Mean photons from which the noise-free reading is the top code (full well or ADC)."""
+        cam = self.camera
+        electrons = min(cam.full_well, (cam.max_code - 0.5 - cam.offset) / cam.gain)
+        return (electrons - cam.dark_current * exposure) / cam.quantum_efficiency
+
+    def _begin_call(self):
+        """Age the medium to the optical clock and open the frame statistics of a call."""
+        if self.decorrelation_time < math.inf:
+            elapsed = self.optical_clock - self._medium_clock
+            if elapsed > 0:
+                self.drift(math.exp(-elapsed / self.decorrelation_time))
+                self._medium_clock = self.optical_clock
+        self.last_frame_stats = FrameStatistics()
+
+    def _end_call(self, frames, t0, *, calibration=False):
+        self.frame_stats.add(self.last_frame_stats)
+        self.cost.add(frames, time.perf_counter() - t0, calibration=calibration)
+
+    @property
+    def optical_clock(self) -> float:
+        """Optical time elapsed on the device (s): frames shown so far over the frame rate."""
+        return self._frames_shown / self.frame_rate
 
     # ------------------------------------------------------------------ public API
     def transform(self, X):
         """Camera counts of ``|T a(x)|**2`` for binary ``X`` of shape ``(n_samples, n_in)``.
 
-        One frame per row, with the reference mirrors OFF (their leak included).
+        One frame per row, with the reference mirrors OFF (their leak included), at the
+        call's exposure (see the module docstring).
 
         Returns
         -------
@@ -381,26 +592,34 @@ class OPU:
         """
         t0 = time.perf_counter()
         X = self._check_binary(X)
-        out = self._detect(self._fields(X), self.leak)
-        self.cost.add(X.shape[0], time.perf_counter() - t0)
+        self._begin_call()
+        exposure = self._call_exposure(self.mean_intensity(X, self.leak).max(initial=0.0))
+        out = self._show(self._fields(X), self.leak, exposure)
+        self._end_call(X.shape[0], t0)
         return out
 
     def calibrate(self):
         """Measure the reference term ``C = I(0 + r) - I(0 + c r)``, averaged.
 
         Called by the first :meth:`linear_transform`; call it again after :meth:`drift` to
-        refresh a stale calibration. Costs ``2 * calibration_frames`` frames.
+        refresh a stale calibration. Costs ``2 * calibration_frames`` frames. ``C`` is stored
+        in field units (divided by the counts per unit intensity at the calibration's
+        exposure), so that calls at another exposure can rescale it.
         """
         t0 = time.perf_counter()
+        self._begin_call()
         n = self.calibration_frames
-        dark_fields = self._fields(np.zeros((n, self.n_in), dtype=bool))
-        difference = self._frame(dark_fields, 1.0) - self._frame(dark_fields, self.leak)
-        self._calibration = difference.mean(axis=0)
-        self.cost.add(2 * n, time.perf_counter() - t0, calibration=True)
+        dark = np.zeros((n, self.n_in), dtype=bool)
+        exposure = self._call_exposure(self.mean_intensity(dark[:1], 1.0)[0])
+        dark_fields = self._fields(dark)
+        difference = (self._frames(dark_fields, 1.0, exposure)
+                      - self._frames(dark_fields, self.leak, exposure))
+        self._calibration = difference.mean(axis=0) / self._counts_per_unit_intensity(exposure)
+        self._end_call(2 * n, t0, calibration=True)
 
     @property
     def calibration(self):
-        """The calibrated reference term ``C`` per pixel (DN; None before calibration)."""
+        """The calibrated reference term ``C`` per pixel (field units; None before)."""
         return None if self._calibration is None else self._calibration.copy()
 
     @calibration.setter
@@ -410,19 +629,23 @@ class OPU:
             raise ValueError(f"calibration must have shape ({self.n_out},), got {values.shape}")
         self._calibration = values.astype(np.float64)
 
-    @property
-    def counts_per_unit_intensity(self) -> float:
-        """Mean DN per unit field intensity of a pixel (1 for an ideal detector)."""
+    def _counts_per_unit_intensity(self, exposure):
         if self.camera is None:
             return 1.0
-        return self.photon_scale * self.camera.quantum_efficiency * self.camera.gain
+        return self.photon_rate * exposure * self.camera.quantum_efficiency * self.camera.gain
 
-    def _cross_term(self, X):
-        """``2 (1 - c)**2 Re(conj(s) T g x)`` per pixel, from two frames per binary row."""
+    @property
+    def counts_per_unit_intensity(self) -> float:
+        """Mean DN per unit field intensity of a pixel at :attr:`exposure` (1 if ideal)."""
+        return self._counts_per_unit_intensity(self.exposure)
+
+    def _cross_term(self, X, exposure):
+        """``2 (1 - c)**2 Re(conj(s) T g x)`` per pixel (DN), two frames per binary row."""
         fields = self._fields(X)
-        with_ref = self._frame(fields, 1.0)
-        without = self._frame(fields, self.leak)
-        return reference_projection(with_ref, without, self._calibration)
+        with_ref = self._frames(fields, 1.0, exposure)
+        without = self._frames(fields, self.leak, exposure)
+        calibration = self._calibration * self._counts_per_unit_intensity(exposure)
+        return reference_projection(with_ref, without, calibration)
 
     def linear_transform(self, X, *, encoding="auto", n_bits=8):
         """Linear projection ``~ X @ B.T`` recovered from intensities (``B``: see below).
@@ -441,45 +664,53 @@ class OPU:
         ndarray float64 ``(n_samples, n_out)``, in field units (rows divided by ``|s_k|`` when
         ``normalize_rows``).
         """
-        t0 = time.perf_counter()
         X = checks.finite_array("X", X, min_ndim=2, complex_ok=False)
         if X.ndim != 2 or X.shape[1] != self.n_in:
             raise ValueError(f"X must have shape (n_samples, {self.n_in}), got {X.shape}")
         checks.choice("encoding", encoding, ENCODINGS)
         if encoding == "auto":
             encoding = _detect_encoding(X)
+        if encoding == "ternary" and not np.isin(X, (-1, 0, 1)).all():
+            raise ValueError("X must contain only -1, 0 and 1 for encoding='ternary'")
+        if encoding == "binary":
+            X = self._check_binary(X)
         if self._calibration is None:
-            self.calibrate()
+            self.calibrate()  # its own call: its frames and wall time are counted there
+        t0 = time.perf_counter()
         n = X.shape[0]
         if encoding == "binary":
-            y, frames = self._cross_term(self._check_binary(X)), 2 * n
+            positive, negative = X, None
         elif encoding == "ternary":
-            if not np.isin(X, (-1, 0, 1)).all():
-                raise ValueError("X must contain only -1, 0 and 1 for encoding='ternary'")
-            y, frames = self._signed_projection(X > 0, X < 0)
+            positive, negative = X > 0, X < 0
         else:
             n_bits = checks.integer("n_bits", n_bits, minimum=1, maximum=16)
             encoder = SeparatedBitPlanEncoder(n_bits=n_bits).fit(X)
             planes = encoder.transform(X)  # (2 n_bits, n, n_in) bool, x+ planes then x-
             positive = planes[:n_bits].reshape(-1, self.n_in)
             negative = planes[n_bits:].reshape(-1, self.n_in)
-            y, frames = self._signed_projection(positive, negative)
+        self._begin_call()
+        shown = positive if negative is None else np.concatenate([positive, negative])
+        exposure = self._call_exposure(self.mean_intensity(shown, 1.0).max(initial=0.0))
+        if negative is None:
+            y, frames = self._cross_term(positive, exposure), 2 * n
+        else:
+            y, frames = self._signed_projection(positive, negative, exposure)
+        if encoding == "bitplanes":
             y = encoder.recombine(y.reshape(n_bits, n, self.n_out))
-        y = y / self.counts_per_unit_intensity
+        y = y / self._counts_per_unit_intensity(exposure)
         if self.normalize_rows:
             y = y / np.abs(self.reference_per_pixel)
-        self.cost.add(frames, time.perf_counter() - t0)
+        self._end_call(frames, t0)
         return y
 
-    def _signed_projection(self, positive, negative):
+    def _signed_projection(self, positive, negative, exposure):
         """Projection of ``x+ - x-`` with the configured holography scheme, and its frames."""
+        n = positive.shape[0]
         if self.holography == "4-frame":
-            both = self._cross_term(np.concatenate([positive, negative]))
-            n = positive.shape[0]
+            both = self._cross_term(np.concatenate([positive, negative]), exposure)
             return both[:n] - both[n:], 4 * n
         fields = self._fields(np.concatenate([positive, negative]))
-        frames = self._frame(fields, 1.0)
-        n = positive.shape[0]
+        frames = self._frames(fields, 1.0, exposure)
         return (1.0 - self.leak) * (frames[:n] - frames[n:]), 2 * n
 
     @property

@@ -28,15 +28,23 @@ def test_lighton_quickstart_gives_physical_counts():
     x = _binary(0, 8, 1000)
     y = opu.transform(x)
     assert y.dtype == np.uint8 and y.shape == (8, 2000)
-    # auto exposure fills a quarter of the well for the brightest frame: half-ON frames sit
-    # well inside the 8-bit range, neither dark nor saturated on average
-    assert 5 < y.mean() < 128
+    # the light of 1000 of the DMD's 1.04e6 mirrors spread over a 2.2 Mpixel sensor: the
+    # exposure is capped at the frame period (the well cannot be filled to a quarter) and
+    # a half-ON frame gets tens of photons per pixel, about one DN above the dark level
+    assert opu.exposure == pytest.approx(1 / opu.frame_rate)
+    stats = opu.last_frame_stats
+    assert 10 < stats.photons_per_pixel < 100 and stats.saturated == 0
+    assert opu.camera.offset < y.mean() < opu.camera.offset + 5
     z = opu.linear_transform(x)
     assert z.shape == (8, 2000) and z.dtype == np.float64
     B = opu.effective_matrix()
     exact = x @ B.T
-    # the 8-bit camera adds noise but the projection is strongly correlated with X B^T
-    assert np.corrcoef(z.ravel(), exact.ravel())[0, 1] > 0.9
+    # at about 1 DN of signal the 8-bit camera quantises coarsely: the projection is still
+    # correlated with X B^T (0.82 measured), and with 100x the light it is close to it
+    assert np.corrcoef(z.ravel(), exact.ravel())[0, 1] > 0.6
+    bright = OPU(1000, 2000, preset="lighton", seed=1, laser_power=0.1)
+    z = bright.linear_transform(x)
+    assert np.corrcoef(z.ravel(), exact.ravel())[0, 1] > 0.95
 
 
 def test_ideal_transform_is_exact_intensity():
@@ -104,21 +112,144 @@ def test_frames_and_cost_accounting():
 
 
 def test_photon_scale_from_first_principles():
+    """Light of the signal mirrors spread over the whole 1088 x 2040 sensor."""
     opu = OPU(1000, 500, preset="lighton", seed=0, exposure=1e-4)
     photon_energy = PLANCK * SPEED_OF_LIGHT / 532e-9
     per_mirror = 1e-3 / (912 * 1140) * 1e-4 * 0.1 / photon_energy
-    assert opu.photon_scale == pytest.approx(per_mirror * 1000 / 500, rel=1e-12)
-    assert opu.camera.exposure == 1e-4
+    assert opu.photon_scale == pytest.approx(per_mirror * 1000 / (1088 * 2040), rel=1e-12)
+    assert opu.exposure == 1e-4
+    opu.transform(_binary(0, 2, 1000))
+    assert opu.frame_stats.mean_exposure == 1e-4  # a fixed exposure stays fixed
+
+
+@settings(max_examples=10, deadline=None)
+@given(n_small=st.integers(1, 50), n_large=st.integers(51, 3000), grains=st.integers(1, 3))
+def test_light_per_pixel_does_not_depend_on_the_pixels_read(n_small, n_large, grains):
+    """The read pixels are a region of interest of the sensor: same photons per pixel."""
+    small = OPU(40, n_small, preset="lighton", seed=0, grains=grains)
+    large = OPU(40, n_large, preset="lighton", seed=0, grains=grains)
+    assert small.photon_rate == large.photon_rate
+    x = np.ones((1, 40), bool)
+    assert small.mean_intensity(x, 1.0) == large.mean_intensity(x, 1.0)
+    with pytest.raises(ValueError, match="sensor"):
+        OPU(4, 1088 * 2040 + 1, preset="lighton", sensor_shape=(1088, 2040))
+
+
+def test_measured_photons_per_pixel_match_the_budget():
+    """Frame statistics: mean photons of half-ON frames = photon_rate t <I>, whatever n_out."""
+    x = _binary(4, 64, 300)
+    for n_out in (2000, 5000):
+        opu = OPU(300, n_out, preset="lighton", seed=1, exposure=5e-4)
+        opu.transform(x)
+        expected = opu.photon_rate * 5e-4 * opu.mean_intensity(x, opu.leak).mean()
+        stats = opu.last_frame_stats
+        assert stats.frames == 64 and stats.pixels == 64 * n_out
+        # speckle: a pixel's intensity is exponential and correlated over the frames (they
+        # share half their ON mirrors), so the relative SE is about 1 / sqrt(pixels)
+        assert stats.photons_per_pixel == pytest.approx(expected, rel=5 / np.sqrt(n_out))
+
+
+def test_auto_exposure_follows_the_frames_shown():
+    """Fewer ON mirrors -> longer exposure (capped at the frame period), same well fill."""
+    opu = OPU(300, 2000, preset="lighton", seed=0, laser_power=10.0)
+    bright = np.ones((4, 300), bool)
+    dim = np.zeros((4, 300), bool)
+    dim[:, :30] = True
+    opu.transform(bright)
+    t_bright = opu.last_frame_stats.mean_exposure
+    opu.transform(dim)
+    t_dim = opu.last_frame_stats.mean_exposure
+    ratio = opu.mean_intensity(bright[:1], opu.leak)[0] / opu.mean_intensity(dim[:1], opu.leak)[0]
+    assert t_dim / t_bright == pytest.approx(ratio, rel=1e-9)
+    assert opu.frame_stats.frames == 8
+    starved = OPU(300, 2000, preset="lighton", seed=0, laser_power=1e-6)
+    starved.transform(dim)
+    assert starved.last_frame_stats.mean_exposure == pytest.approx(1 / starved.frame_rate)
 
 
 def test_auto_exposure_controls_saturation():
-    low = OPU(300, 2000, preset="lighton", seed=0)
-    high = OPU(300, 2000, preset="lighton", seed=0, fill=3.0)
+    low = OPU(300, 2000, preset="lighton", seed=0, laser_power=10.0)
+    high = OPU(300, 2000, preset="lighton", seed=0, laser_power=10.0, fill=3.0)
     x = np.ones((4, 300), bool)
-    assert high.exposure > low.exposure
     top = low.camera.max_code
     assert np.mean(low.transform(x) == top) < 0.05
     assert np.mean(high.transform(x) == top) > 0.3
+    assert high.exposure > low.exposure
+    assert low.last_frame_stats.saturated_fraction < 0.05
+    assert high.last_frame_stats.saturated_fraction > 0.3
+
+
+def test_readout_is_exposure_independent():
+    """A call at another exposure converts back with its own exposure: same projection."""
+    x = _binary(2, 8, 50)
+    fixed = OPU(50, 300, preset="lighton", seed=3, camera=dict(bits=16, full_well=1e6,
+                                                               read_noise=0.0, noise=False),
+                laser_power=1e3, fill=0.02)  # exponential speckle: keep its tail unsaturated
+    y_bright = fixed.linear_transform(x)
+    y_dim = fixed.linear_transform(np.concatenate([x, np.zeros((8, 50), bool)]))[:8]
+    exact = x @ fixed.effective_matrix().T
+    scale = np.abs(exact).max()
+    np.testing.assert_allclose(y_bright, exact, atol=2e-3 * scale)
+    np.testing.assert_allclose(y_dim, exact, atol=2e-3 * scale)
+
+
+def test_switched_off_temporal_noise_and_drift_change_nothing():
+    """power_noise=0, phase_jitter=0 and decorrelation_time=inf are the plain instrument."""
+    x = _binary(5, 6, 30).astype(np.int8) - _binary(6, 6, 30)
+    plain = OPU(30, 40, preset="lighton", seed=2)
+    off = OPU(30, 40, preset="lighton", seed=2, power_noise=0.0, phase_jitter=0.0,
+              decorrelation_time=np.inf)
+    np.testing.assert_array_equal(plain.linear_transform(x), off.linear_transform(x))
+    np.testing.assert_array_equal(plain.transform(x > 0), off.transform(x > 0))
+
+
+def test_power_noise_scales_each_frame():
+    """Ideal detector: the intensity of frame f is multiplied by its log-normal factor."""
+    x = np.ones((4000, 20), bool)
+    quiet = OPU(20, 30, preset="ideal", seed=1)
+    noisy = OPU(20, 30, preset="ideal", seed=1, power_noise=0.05)
+    noisy_frames = noisy.transform(x)
+    ratio = noisy_frames.astype(np.float64) / quiet.transform(x)
+    per_frame = ratio[:, 0]
+    np.testing.assert_allclose(ratio, np.broadcast_to(per_frame[:, None], ratio.shape),
+                               rtol=1e-5)  # one factor per frame
+    n = per_frame.size
+    assert abs(per_frame.mean() - 1.0) <= 5 * 0.05 / np.sqrt(n)
+    assert abs(per_frame.std(ddof=1) - 0.05) <= 5 * 0.05 / np.sqrt(2 * n)
+    # frame f's factor does not depend on how the frames are batched
+    again = OPU(20, 30, preset="ideal", seed=1, power_noise=0.05)
+    split = np.concatenate([again.transform(x[:1000]), again.transform(x[1000:])])
+    np.testing.assert_allclose(split, noisy_frames, rtol=1e-5)  # GEMM blocking: float32 ulps
+
+
+def test_phase_jitter_shrinks_the_holographic_projection():
+    """E[cos phi] = exp(-sigma**2 / 2): the mean readout is B x times that factor."""
+    rng = np.random.default_rng(0)
+    x = rng.random((3000, 40)) < 0.5
+    sigma = 0.6
+    opu = OPU(40, 60, preset="ideal", seed=4, phase_jitter=sigma, calibration_frames=256)
+    exact = x @ opu.effective_matrix().T
+    y = opu.linear_transform(x)
+    gain = np.sum(y * exact) / np.sum(exact * exact)
+    # the calibration is jittered too, but |s|**2 does not depend on the phase
+    assert gain == pytest.approx(np.exp(-sigma**2 / 2), abs=0.03)
+
+
+def test_drift_runs_on_the_optical_clock():
+    """rho = exp(-dt / tau) for the optical time dt of the frames shown since the last call."""
+    tau = 0.01  # s: 19 frames at 1900 Hz
+    x = _binary(1, 19, 50)
+    opu = OPU(50, 400, preset="ideal", seed=3, decorrelation_time=tau)
+    static = OPU(50, 400, preset="ideal", seed=3)
+    opu.transform(x)  # 19 frames: 0.01 s on the optical clock, the medium is still fresh
+    assert opu.optical_clock == pytest.approx(0.01)
+    np.testing.assert_array_equal(opu.effective_matrix(), static.effective_matrix())
+    B0 = opu.effective_matrix()
+    opu.transform(x[:1])  # ages by rho = exp(-1) first
+    B1 = opu.effective_matrix()
+    corr = np.sum(B0 * B1) / np.sqrt(np.sum(B0**2) * np.sum(B1**2))
+    # B ~ Re(conj(s) T): both s and T decorrelate by rho, so B by rho**2 = exp(-2)
+    assert corr == pytest.approx(np.exp(-2.0), abs=5 / np.sqrt(B0.size))
 
 
 def test_same_seed_same_numbers_bit_for_bit():
@@ -225,7 +356,8 @@ def test_macro_pixel_drift_updates_the_fold():
 
 def test_macro_pixels_bring_more_light():
     small = OPU(10, 100, preset="lighton", seed=0, macro_pixels=1)
-    large = OPU(10, 100, preset="lighton", seed=0, macro_pixels=20, exposure=small.exposure)
+    large = OPU(10, 100, preset="lighton", seed=0, macro_pixels=20, exposure=1e-4)
+    small = OPU(10, 100, preset="lighton", seed=0, macro_pixels=1, exposure=1e-4)
     assert large.photon_scale == pytest.approx(small.photon_scale * large.n_mirrors
                                                / small.n_mirrors)
     with pytest.raises(ValueError, match="do not fit"):
@@ -252,6 +384,8 @@ def test_opu_kernels_agree_with_references(seed, n, n_in, pixels, grains, alpha,
     np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-5)
     fields, reference = cplx(n, m), cplx(m)
     fast, slow = (np.empty((n, pixels), np.float32) for _ in range(2))
-    _kernels.speckle_photons(fields, reference, alpha, grains, scale, fast)
-    _kernels.speckle_photons_reference(fields, reference, alpha, grains, scale, slow)
+    factors = (alpha * np.exp(1j * rng.uniform(0, 2 * np.pi, n))).astype(np.complex64)
+    scales = (scale * rng.uniform(0.5, 1.5, n)).astype(np.float32)
+    _kernels.speckle_photons(fields, reference, factors, scales, grains, fast)
+    _kernels.speckle_photons_reference(fields, reference, factors, scales, grains, slow)
     np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-6 * scale)

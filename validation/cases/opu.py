@@ -121,7 +121,7 @@ def holography_noise(size):
 
     def count_variance(intensity):
         electrons = cam.quantum_efficiency * opu.photon_scale * intensity
-        electrons = electrons + cam.dark_current * cam.exposure
+        electrons = electrons + cam.dark_current * opu.exposure
         return cam.gain**2 * (electrons + cam.read_noise**2) + 1 / 12
 
     var = count_variance(opu._intensity(fields, 1.0)) + count_variance(
@@ -143,19 +143,23 @@ def photon_budget(size):
 
     ``<DN> = offset + K (eta photon_scale <I> + dark t)`` with ``<I> = sum_j a_j**2 / n_in +
     c**2 P_ref`` for an i.i.d. medium (``a`` the mirror amplitudes, ``c`` the leak), as long
-    as saturation is negligible (auto exposure fills 25 % of the well for the brightest frame).
+    as saturation is negligible (auto exposure fills at most 25 % of the well for the
+    brightest frame of the call). ``photon_scale`` is the photon rate of the signal mirrors
+    spread over the whole sensor times the call's exposure (``opu.exposure``).
     """
     n_in, n_out, n = (200, 2000, 20) if size == "small" else (1000, 5000, 100)
+    # 16 bits over a 10000 e- well: K = 6.6 DN/e-, so the read noise is 16 DN rms; the
+    # offset of 200 DN keeps the dark level > 10 sigma above 0 DN, where the ADC would clip
     opu = OPU(n_in, n_out, preset="lighton", seed=11, camera=dict(
         bits=16, full_well=10_000.0, read_noise=2.5, dark_current=10.0,
-        quantum_efficiency=0.6, offset=2.0))
+        quantum_efficiency=0.6, offset=200.0))
     X = _binary(np.random.default_rng(3), n, n_in)
     counts = opu.transform(X).astype(np.float64)
     a = opu.dmd.effective_input(X).astype(np.float64)
     intensity = (a**2).sum(axis=1, keepdims=True) / n_in + opu.leak**2 * opu.reference_ratio / 2
     cam = opu.camera
     electrons = cam.quantum_efficiency * opu.photon_scale * intensity
-    expected = cam.offset + cam.gain * (electrons + cam.dark_current * cam.exposure)
+    expected = cam.offset + cam.gain * (electrons + cam.dark_current * opu.exposure)
     ratio = counts.mean() / expected.mean()
     # speckle: each pixel's count is ~exponential around its mean: relative SE ~ 1/sqrt(N)
     tolerance = 5 * counts.std() / np.sqrt(counts.size) / counts.mean()
