@@ -22,12 +22,16 @@ A. Nokland, "Direct feedback alignment provides learning in deep neural networks
 
 from __future__ import annotations
 
+import math
+import warnings
+
 import numpy as np
 
 from lightsim import checks
 
 DISTRIBUTIONS = ("gaussian", "uniform")
 ENCODINGS = ("ternary", "bitplanes")
+RESCALES = ("auto", "oracle")
 
 
 class Backprop:
@@ -133,12 +137,19 @@ class OpticalDFA:
        mirrors: more light per class, a feedback less dominated by noise, and the OPU folds
        the blocks into an ``(n_out, n_classes)`` matrix instead of simulating every mirror.
     4. **Project** with ``opu.linear_transform(X, encoding=...)`` -> ``(n_samples, n_out)``.
-    5. **Rescale**: multiply each sample back by ``r`` and divide by ``rescale``. With
-       ``rescale="auto"`` the divisor is ``sqrt(n_classes) * rms(B_c)``, where ``B_c``
-       ``(n_out, n_classes)`` is the OPU's ideal :meth:`effective_matrix` (restricted to the
-       pixels used). The ideal feedback matrix
-       ``B_c / rescale`` then has entries of rms ``1 / sqrt(n_classes)``, the default of
+    5. **Rescale**: multiply each sample back by ``r`` and divide by the scale, the target
+       being ``sqrt(n_classes) * rms(B_c)`` with ``B_c`` ``(n_out, n_classes)`` the OPU's
+       ideal feedback matrix (restricted to the pixels used): the feedback matrix ``B_c /
+       scale`` then has entries of rms ``1 / sqrt(n_classes)``, the default of
        :class:`DigitalDFA`, so both backends work with the same learning rates.
+       ``rescale="auto"`` *measures* it as a bench would, from the OPU's own output: on the
+       first call, ``probes`` random sign vectors ``p`` (entries +-1, seeded) are projected
+       through ``opu.linear_transform`` and the scale is the rms of the projections over
+       the pixels used, since ``E[(B_c p)_k**2] = sum_j B_kj**2`` for independent signs
+       (the detection noise adds its variance, so the measured scale is slightly high: an
+       honest bench effect). Their frames are counted in the OPU's cost. ``"oracle"``
+       reads the exact :meth:`effective_matrix` instead, which a real bench cannot know
+       (kept for comparison); a number is used as given.
     6. **Slice** the first ``sum(hidden widths)`` camera pixels into consecutive blocks, one
        per hidden layer (independent feedback per layer), and multiply by ``f'(a_l)``.
 
@@ -155,8 +166,13 @@ class OpticalDFA:
         ideal OPU, Adam 3e-3, 10 epochs, 3 seeds): threshold 0.1 gives 23-44 % test accuracy
         after the first epoch and 91-93 % at the end; 0.2-0.5 give 80-85 % and 94.5-95.5 %.
     encoding : {"ternary", "bitplanes"}
-    rescale : "auto" or float
+    rescale : {"auto", "oracle"} or float
         Divisor of the projection (see step 5).
+    probes : int
+        Sign probes of ``rescale="auto"`` (>= 1), each a ternary projection (4 frames with
+        4-frame holography).
+    seed : int
+        Seeds the probes.
 
     Notes
     -----
@@ -165,7 +181,8 @@ class OpticalDFA:
     of the alignment measurements of :func:`dfa.train`) are counted in ``cost``.
     """
 
-    def __init__(self, opu, threshold=0.25, encoding="ternary", rescale="auto"):
+    def __init__(self, opu, threshold=0.25, encoding="ternary", rescale="auto", probes=32,
+                 seed=0):
         for attribute in ("n_in", "n_out", "linear_transform", "effective_matrix", "cost"):
             if not hasattr(opu, attribute):
                 raise TypeError(f"opu must be a lightsim.OPU (missing {attribute!r}), got "
@@ -175,9 +192,11 @@ class OpticalDFA:
         if self.threshold == 1.0:
             raise ValueError("threshold must be < 1 (1 would zero every error), got 1.0")
         self.encoding = checks.choice("encoding", encoding, ENCODINGS)
-        if rescale != "auto":
+        if rescale not in RESCALES:
             rescale = checks.positive("rescale", rescale)
         self.rescale = rescale
+        self.probes = checks.integer("probes", probes, minimum=1)
+        self.seed = checks.integer("seed", seed, minimum=0)
         self._scale = None
         self._sizes = None
 
@@ -208,13 +227,25 @@ class OpticalDFA:
         return np.asarray(self.opu.effective_matrix())[:self._layout(model)]
 
     def scale(self, model) -> float:
-        """The divisor of step 5 (computed once for ``rescale="auto"``)."""
+        """The divisor of step 5 (measured or read once, then fixed)."""
         if self._scale is None:
             if self.rescale == "auto":
+                used = self._layout(model)
+                rng = np.random.default_rng(self.seed)
+                signs = rng.choice(np.array([-1, 1], dtype=np.int8),
+                                   size=(self.probes, model.n_classes))
+                y = self.opu.linear_transform(signs, encoding="ternary")[:, :used]
+                self._scale = float(np.sqrt(np.mean(y * y)))
+            elif self.rescale == "oracle":
                 b = self._class_matrix(model)
                 self._scale = float(np.sqrt(model.n_classes * np.mean(b * b)))
             else:
                 self._scale = self.rescale
+            if self._scale == 0:  # e.g. a 1-bit camera whose every pixel reads 0 DN
+                warnings.warn("the OPU returned no signal on the rescale probes (too little "
+                              "light for its camera?): the optical feedback is zero",
+                              RuntimeWarning, stacklevel=2)
+                self._scale = math.inf
         return self._scale
 
     def matrices(self, model) -> list:
@@ -238,9 +269,10 @@ class OpticalDFA:
 
     def hidden_deltas(self, model, cache, e):
         used = self._layout(model)
+        scale = self.scale(model)  # measured before the first projection, as on a bench
         encoded, r = self.encode(e)
         projected = self.opu.linear_transform(encoded, encoding=self.encoding)
-        projected = projected[:, :used] * (r / self.scale(model))[:, None]
+        projected = projected[:, :used] * (r / scale)[:, None]
         bounds = np.cumsum([0, *model.hidden_sizes])
         return _modulate(model, cache, [projected[:, lo:hi]
                                         for lo, hi in zip(bounds[:-1], bounds[1:])])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dfa
@@ -134,14 +134,14 @@ class LinearOPU:
 def test_optical_dfa_bitplanes_with_an_exact_opu_is_digital_dfa_with_its_matrices():
     model, cache, e = _setup([5, 6, 4, 3])
     opu = LinearOPU(n_in=3, n_out=12)
-    feedback = dfa.OpticalDFA(opu, encoding="bitplanes")
+    feedback = dfa.OpticalDFA(opu, encoding="bitplanes", rescale="oracle")
     deltas = feedback.hidden_deltas(model, cache, e)
     matrices = feedback.matrices(model)
     assert [b.shape for b in matrices] == [(6, 3), (4, 3)]
     for layer, (delta, b) in enumerate(zip(deltas, matrices), start=1):
         expected = (e @ b.T) * model.activation_derivative(cache, layer)
         np.testing.assert_allclose(delta, expected, rtol=1e-10, atol=1e-14)
-    # "auto" rescaling gives the ideal feedback the rms of the digital default
+    # "oracle" rescaling gives the ideal feedback the rms of the digital default
     b = np.concatenate(matrices)
     assert np.sqrt(np.mean(b**2)) == pytest.approx(1 / np.sqrt(3), rel=1e-12)
     X, encoding = opu.inputs[0]
@@ -163,6 +163,26 @@ def test_optical_dfa_ternary_encoding_and_rescale():
     np.testing.assert_allclose(b, opu.matrix[:6] / 2.5, rtol=1e-12)
     expected = (r * ternary) @ b.T * model.activation_derivative(cache, 1)
     np.testing.assert_allclose(delta, expected, rtol=1e-10, atol=1e-14)
+
+
+@given(seed=st.integers(0, 2**31), n_out=st.integers(40, 400))
+@settings(max_examples=20, deadline=None)
+def test_measured_rescale_matches_the_oracle(seed, n_out):
+    """Sign probes through the OPU measure sqrt(n_classes) rms(B) without reading B."""
+    model, cache, e = _setup([5, 20, 3], n=4)
+    opu = LinearOPU(n_in=3, n_out=n_out, seed=seed)
+    measured = dfa.OpticalDFA(opu, probes=64, seed=seed)
+    measured.hidden_deltas(model, cache, e)
+    X, encoding = opu.inputs[0]  # the probes come first, as a bench calibrates first
+    assert encoding == "ternary" and X.shape == (64, 3) and set(np.unique(X)) == {-1, 1}
+    b = opu.matrix[:20]
+    oracle = np.sqrt(3 * np.mean(b**2))
+    # mean over 64 probes x 20 pixels of (B p)**2: relative SE of the mean square below
+    # sqrt(2 / 20) over pixels (they differ) and sqrt(2 / 64) over probes; 5 x the sum
+    tolerance = 5 * (np.sqrt(2 / 20) + np.sqrt(2 / 64)) / 2
+    assert measured.scale(model) == pytest.approx(oracle, rel=tolerance)
+    assert measured.scale(model) == measured.scale(model)  # measured once
+    assert opu.cost.frames == 64 + 4
 
 
 def test_optical_dfa_zero_error_rows_give_zero_feedback():

@@ -171,8 +171,9 @@ def test_optical_dfa_training_with_an_ideal_opu(optdigits):
     model, history = _run(optdigits, dfa.OpticalDFA(opu, encoding="ternary"))
     assert history["test_accuracy"][-1] >= 0.92
     # ternary errors cost 4 frames per sample (e+ and e-, each with and without reference),
-    # for every training sample and the 512 alignment samples of each epoch
-    assert history["opu_cost"]["frames"] == 4 * 10 * (len(optdigits[0]) + 512)
+    # for every training sample and the 512 alignment samples of each epoch, plus the 32
+    # sign probes that measure the feedback scale once
+    assert history["opu_cost"]["frames"] == 4 * 10 * (len(optdigits[0]) + 512) + 4 * 32
 
 
 def test_learning_rate_decays_every_epoch(optdigits):

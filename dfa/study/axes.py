@@ -10,21 +10,22 @@ Adding things is local to this module:
 * an **axis**: write its ``apply`` function and add an :class:`Axis` to :data:`AXES`;
 * a **medium**: add a factory ``(opu) -> medium`` to :data:`MEDIA` and select it with the
   run option ``{"medium": name}``;
-* an **encoding** (or any ``OpticalDFA`` option): return it in ``Overrides.feedback``;
-* a **feedback wrapper** acting between batches (like :class:`DriftingFeedback`): add it to
-  :data:`WRAPPERS` and select it with the run option ``{"wrap": {"name": ..., **kwargs}}``.
+* an **encoding** (or any ``OpticalDFA`` option): return it in ``Overrides.feedback``.
 
 Run options understood by :func:`build_feedback`: ``"preset"`` (OPU preset, default
-``"lighton"``), ``"medium"`` (a key of :data:`MEDIA`), ``"wrap"`` (see above).
+``"lighton"``) and ``"medium"`` (a key of :data:`MEDIA`).
 
-Note on the recalibration axis: with ternary errors and 4-frame holography the calibration
-term is subtracted from the ``e+`` and the ``e-`` projections alike and cancels in their
-difference, so a stale calibration costs nothing there; drift acts through the change of the
-feedback matrix itself, which the drift-rate axis measures.
+Time: the medium drifts on the OPU's optical clock (``decorrelation_time``, frames shown
+over the frame rate, calibration and probe frames included), not per batch. There is no
+recalibration axis: with ternary errors and 4-frame holography the calibration term is
+subtracted from the ``e+`` and the ``e-`` projections alike and cancels identically in their
+difference, and 2-frame holography uses no calibration, so recalibrating measures nothing
+for the feedback of DFA; drift acts through the change of the feedback matrix itself, which
+the decorrelation-time axis measures.
 
-Besides accuracy, every optical run measures the light on the camera
-(:class:`CameraRecorder`): the mean photons per pixel and the fraction of saturated pixels
-over every frame the camera captured during training.
+Besides accuracy, every optical run reads the OPU's frame statistics
+(:attr:`lightsim.OPU.frame_stats`): mean photons per pixel, fraction of saturated pixel
+readings and mean exposure over every frame the camera captured during training.
 
 References
 ----------
@@ -39,24 +40,19 @@ from __future__ import annotations
 
 import copy
 import inspect
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-import numpy as np
-
 import dfa
 import lightsim
-from lightsim import checks
 
 #: OPU preset every axis starts from.
 BASE_PRESET = "lighton"
-#: Recalibration interval (batches) of the drift-rate axis.
-DRIFT_EVERY = 16
-#: Per-batch medium correlation (``T <- rho T + sqrt(1 - rho**2) W``) of the recalibration
-#: axis.
-RECALIBRATION_RHO = 0.995
+#: Laser power (W) of the saturation axis: enough light that the auto exposure reaches its
+#: well fill before the frame-period cap (at the preset's 1 mW the exposure is capped and
+#: the fill does nothing).
+SATURATION_LASER_POWER = 1.0
 
 
 class Overrides(NamedTuple):
@@ -170,94 +166,71 @@ def _feedback_keyword(name: str):
     return apply
 
 
-def photons_overrides(value, geometry: Geometry) -> Overrides:
-    """Exposure for ``value`` mean photons per unit field intensity, camera gain compensated.
+def saturation_overrides(value, geometry: Geometry) -> Overrides:
+    """Auto-exposure well fill ``value`` at :data:`SATURATION_LASER_POWER`."""
+    return Overrides({"fill": value, "laser_power": SATURATION_LASER_POWER}, {}, {})
 
-    The OPU's field unit is the mean intensity of one speckle grain with every signal
-    mirror ON, so ``value`` is the mean photon count of such a pixel (``opu.photon_scale``).
-    The exposure is set explicitly to reach it (the laser power stays at the preset); the
-    camera's conversion gain is scaled so that the digital numbers per unit intensity stay
-    those of the preset: quantisation is unchanged and only the photon statistics (shot
-    noise against read and dark noise) change.
+
+def decorrelation_overrides(value, geometry: Geometry) -> Overrides:
+    """Field decorrelation time ``value`` (s) of the medium on the optical clock; None: static.
+
+    No stability figure of an OPU's scattering medium is published that we could find;
+    living tissue decorrelates in milliseconds (Valzania and Gigan, arXiv:2210.04033, 2022)
+    while the static layers of transmission-matrix experiments are described as stable for
+    hours. The axis spans minutes to hours of optical time against a training run of a few
+    minutes (its optical time is in the table).
     """
-    value = float(value)
-    per_second = geometry.opu(exposure=1.0).photon_scale
-    preset = geometry.opu()
-    gain = preset.camera.gain * preset.photon_scale / value
-    return Overrides({"exposure": value / per_second, "camera": preset_camera(gain=gain)},
-                     {}, {})
-
-
-def _drift(rho, every) -> Overrides:
-    """Drift by ``rho`` before every batch, recalibrate every ``every`` batches (None: never).
-
-    With macro-pixels the OPU updates its folded medium at each drift in one pass over the
-    fresh matrix, whatever the number of earlier drifts.
-    """
-    return Overrides({}, {}, {"wrap": {"name": "drift", "rho": rho, "every": every}})
-
-
-def drift_overrides(value, geometry: Geometry) -> Overrides:
-    """Per-batch medium correlation ``value``, recalibrated every :data:`DRIFT_EVERY` batches."""
-    return _drift(value, DRIFT_EVERY)
-
-
-def recalibration_overrides(value, geometry: Geometry) -> Overrides:
-    """Recalibration every ``value`` batches (None: never) under :data:`RECALIBRATION_RHO`."""
-    return _drift(RECALIBRATION_RHO, value)
+    return Overrides({} if value is None else {"decorrelation_time": value}, {}, {})
 
 
 def bits_overrides(value, geometry: Geometry) -> Overrides:
-    """Camera of ``value`` bits, its dark offset kept at the preset's level in electrons.
+    """Camera of ``value`` bits: same analog chain, only the ADC resolution changes.
 
-    The conversion gain follows the bit depth (``(2**bits - 1) / full_well``), so the preset's
-    offset of 2 DN at 8 bits (78 electrons) becomes ``2 (2**bits - 1) / 255`` DN: without this,
-    a fixed 2 DN offset would put a 1-bit camera's every pixel at its top code.
+    The preset camera gives its dark offset as ``black_level`` (a fraction of the code
+    range) and its gain maps the full well to the top code, so the dark level and the full
+    well sit at the same fractions of the code range at every bit depth.
     """
-    camera = lightsim.PRESETS[BASE_PRESET]["camera"]
-    offset = camera["offset"] * (2**value - 1) / (2 ** camera["bits"] - 1)
-    return Overrides({"camera": preset_camera(bits=value, offset=offset)}, {}, {})
+    return Overrides({"camera": preset_camera(bits=value)}, {}, {})
 
 
 AXES = (
-    Axis("bits", "camera bit depth (bits)", (1, 2, 3, 4, 5, 6, 8, 10, 12), bits_overrides,
-         quick=(1, 2, 4, 8)),
-    Axis("photons", "photons per unit intensity (x: measured mean photons / pixel)",
-         (1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0, 10000.0),
-         photons_overrides, quick=(1.0, 10.0, 100.0, 1000.0), scale="log",
-         measure="photons_per_pixel"),
-    Axis("read_noise", "camera read noise (e- rms)",
-         (0.0, 2.5, 10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0),
-         _camera_keyword("read_noise"), quick=(0.0, 100.0, 1000.0), scale="symlog"),
-    Axis("saturation", "auto-exposure well fill (x: measured saturated pixels)",
-         (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0), _opu_keyword("fill"),
-         quick=(0.25, 2.0, 8.0), scale="log", measure="saturated_fraction"),
-    Axis("threshold", "ternary threshold (fraction of max |e|)",
-         (0.0, 0.1, 0.15, 0.25, 0.5, 0.75, 0.9), _feedback_keyword("threshold"),
-         quick=(0.1, 0.25, 0.5)),
+    Axis("bits", "camera bit depth (bits; same analog signal)", (1, 2, 4, 6, 8, 10, 12),
+         bits_overrides, quick=(1, 4, 8)),
+    Axis("laser_power", "laser power on the DMD (W; x: measured mean photons / pixel)",
+         (1e-4, 1e-3, 1e-2, 1e-1, 1.0), _opu_keyword("laser_power"),
+         quick=(1e-4, 1e-3, 1e-1), scale="log", measure="photons_per_pixel"),
+    Axis("read_noise", "camera read noise (e- rms; 1 LSB = 39 e- at 8 bits)",
+         (0.0, 2.5, 30.0, 300.0, 1000.0), _camera_keyword("read_noise"),
+         quick=(0.0, 300.0), scale="symlog"),
+    Axis("saturation", f"well fill at {SATURATION_LASER_POWER:g} W (x: measured saturated "
+         f"pixels)", (0.25, 2.0, 8.0), saturation_overrides, quick=(0.25, 8.0), scale="log",
+         measure="saturated_fraction"),
+    Axis("threshold", "ternary threshold (fraction of max |e|)", (0.1, 0.25, 0.5),
+         _feedback_keyword("threshold"), quick=(0.1, 0.5)),
     Axis("encoding", "error encoding", ("ternary", "bitplanes"),
-         _feedback_keyword("encoding"), quick=("ternary", "bitplanes"), scale="category"),
+         _feedback_keyword("encoding"), quick=("ternary",), scale="category"),
     Axis("holography", "holography scheme", ("4-frame", "2-frame"),
          _opu_keyword("holography"), quick=("4-frame", "2-frame"), scale="category"),
-    Axis("dead_fraction", "DMD dead-mirror fraction", (0.0, 0.01, 0.1, 0.3, 0.6, 0.9),
-         _opu_keyword("dead_fraction"), quick=(0.0, 0.3, 0.9)),
-    Axis("contrast", "DMD contrast (ON / OFF power)",
-         (10000.0, 1000.0, 100.0, 10.0, 3.0, 1.5), _opu_keyword("contrast"),
-         quick=(1000.0, 10.0, 1.5), scale="log"),
-    Axis("drift", f"medium correlation per batch (recalibrated every {DRIFT_EVERY} batches)",
-         (1.0, 0.9999, 0.999, 0.995, 0.99, 0.95), drift_overrides,
-         quick=(1.0, 0.999, 0.99), scale="category"),
-    Axis("recalibration", f"recalibrate every K batches (drift rho={RECALIBRATION_RHO} "
-         f"per batch)", (1, 4, 16, 64, None), recalibration_overrides, quick=(1, None),
-         scale="category", formats={None: "never"}),
-    Axis("grains", "speckle grains per camera pixel", (1, 2, 4, 8, 16),
-         _opu_keyword("grains"), quick=(1, 4), scale="log"),
-    Axis("reference_ratio", "reference-to-signal power ratio",
-         (0.01, 0.1, 1.0, 10.0, 100.0), _opu_keyword("reference_ratio"),
-         quick=(0.01, 1.0, 100.0), scale="log"),
+    Axis("dead_fraction", "DMD dead-mirror fraction", (0.0, 0.1, 0.9),
+         _opu_keyword("dead_fraction"), quick=(0.0, 0.9)),
+    Axis("contrast", "DMD contrast (ON / OFF power)", (1000.0, 10.0, 3.0),
+         _opu_keyword("contrast"), quick=(1000.0, 3.0), scale="log"),
+    Axis("decorrelation_time", "medium decorrelation time (s of optical time)",
+         (100.0, 1000.0, 10000.0, None), decorrelation_overrides,
+         quick=(100.0, None), scale="category", formats={None: "static"}),
+    Axis("grains", "speckle grains per camera pixel", (1, 4), _opu_keyword("grains"),
+         quick=(1, 4), scale="log"),
+    Axis("reference_ratio", "reference-to-signal power ratio", (0.1, 1.0, 10.0),
+         _opu_keyword("reference_ratio"), quick=(0.1, 10.0), scale="log"),
     Axis("normalize_rows", "feedback rows normalised by |s| (normalize_rows)",
          (False, True), _opu_keyword("normalize_rows"), quick=(False, True),
          scale="category"),
+    Axis("power_noise", "laser power noise, frame to frame (relative rms)",
+         (0.0, 0.01, 0.03, 0.1), _opu_keyword("power_noise"), quick=(0.0, 0.1),
+         scale="symlog"),
+    Axis("phase_jitter", "reference phase jitter, frame to frame (rad rms)",
+         (0.0, 0.1, 0.3, 1.0), _opu_keyword("phase_jitter"), quick=(0.0, 1.0),
+         scale="symlog"),
 )
 
 #: Reference lines: (name, method, preset).
@@ -301,105 +274,14 @@ def get_axis(name: str) -> Axis:
 MEDIA = {"gaussian": None}
 
 
-# ---------------------------------------------------------------------------- wrappers
-class _Wrapper:
-    """Feedback that delegates to an inner feedback (the cost and the OPU are the inner's)."""
-
-    def __init__(self, inner):
-        self.inner = inner
-
-    @property
-    def cost(self):
-        return self.inner.cost
-
-    @property
-    def opu(self):
-        return self.inner.opu
-
-
-class DriftingFeedback(_Wrapper):
-    """Optical DFA on a drifting medium, recalibrated every ``every`` calls.
-
-    Before each call of :meth:`hidden_deltas` (every training batch, and the end-of-epoch
-    alignment measurement of :func:`dfa.train`) the medium ages by ``opu.drift(rho)``; on
-    every ``every``-th call ``opu.calibrate()`` refreshes the reference term, at the cost of
-    ``2 * opu.calibration_frames`` frames counted in ``opu.cost.calibration_frames``.
-
-    Parameters
-    ----------
-    inner : dfa.OpticalDFA
-    rho : float
-        Per-call correlation of the medium, in ``[0, 1]``.
-    every : int or None
-        Recalibration interval in calls (``None``: never after the first calibration).
-    """
-
-    def __init__(self, inner, rho, every):
-        super().__init__(inner)
-        self.rho = checks.in_range("rho", rho, 0.0, 1.0)
-        self.every = None if every is None else checks.integer("every", every, minimum=1)
-        self.calls = 0
-        self.calibrations = 0
-
-    def hidden_deltas(self, model, cache, e):
-        self.calls += 1
-        self.opu.drift(self.rho)
-        if self.every is not None and self.calls % self.every == 0:
-            self.opu.calibrate()
-            self.calibrations += 1
-        return self.inner.hidden_deltas(model, cache, e)
-
-
-#: Feedback wrappers selected by the run option ``{"wrap": {"name": ..., **kwargs}}``.
-WRAPPERS = {"drift": DriftingFeedback}
-
-
-class CameraRecorder:
-    """Stands in for an OPU's camera and measures the light of every frame it captures.
-
-    Installed as ``opu.camera`` (see :func:`build_feedback`), it forwards every attribute to
-    the OPU's own camera, so the frames, their noise streams and the training are exactly
-    those without it. For each :meth:`capture` it adds up the photons reaching the pixels
-    and counts the saturated pixels: those whose noise-free reading
-    (:meth:`lightsim.Camera.expected_dn`, which does not advance the noise stream) is the top
-    code, i.e. the well is full or the code range clipped. Every frame counts: signal frames
-    with the reference ON and OFF, and calibration frames.
-    """
-
-    def __init__(self, camera):
-        self._camera = camera
-        self.pixels = 0
-        self.photons = 0.0
-        self.saturated = 0
-
-    def __getattr__(self, name):
-        return getattr(self._camera, name)
-
-    def capture(self, photons):
-        photons = np.asarray(photons)
-        top = self._camera.expected_dn(photons) >= self._camera.max_code - 0.5
-        self.pixels += photons.size
-        self.photons += float(photons.sum(dtype=np.float64))
-        self.saturated += int(np.count_nonzero(top))
-        return self._camera.capture(photons)
-
-    def summary(self) -> dict:
-        """``photons_per_pixel`` (mean over every pixel read) and ``saturated_fraction``."""
-        if not self.pixels:
-            return {"photons_per_pixel": math.nan, "saturated_fraction": math.nan}
-        return {"photons_per_pixel": self.photons / self.pixels,
-                "saturated_fraction": self.saturated / self.pixels}
-
-
 # ---------------------------------------------------------------------------- construction
 def build_feedback(config: dict):
     """The feedback object of a point's configuration (see :mod:`dfa.study.runner`).
 
     ``config["method"]`` is ``"backprop"``, ``"digital"`` (``DigitalDFA(seed=seed)``) or
     ``"optical"``: ``lightsim.OPU(n_in, n_out, preset=..., seed=seed, **config["opu"])``
-    (medium from the run option ``"medium"``), its camera wrapped by a
-    :class:`CameraRecorder`, fed to ``dfa.OpticalDFA(opu, **config["feedback"])`` and
-    wrapped by the run option ``"wrap"``.
+    (medium from the run option ``"medium"``) fed to ``dfa.OpticalDFA(opu, seed=seed,
+    **config["feedback"])``.
     """
     method, seed = config["method"], config["seed"]
     if method == "backprop":
@@ -413,9 +295,8 @@ def build_feedback(config: dict):
     medium_name = run.pop("medium", "gaussian")
     if medium_name not in MEDIA:
         raise ValueError(f"unknown medium {medium_name!r}; known: {sorted(MEDIA)}")
-    wrap = run.pop("wrap", None)
     if run:
-        raise ValueError(f"unknown run option(s) {sorted(run)}; known: preset, medium, wrap")
+        raise ValueError(f"unknown run option(s) {sorted(run)}; known: preset, medium")
 
     def make_opu(**extra):
         return lightsim.OPU(config["n_in"], config["n_out"], preset=preset, seed=seed,
@@ -424,13 +305,4 @@ def build_feedback(config: dict):
     opu = make_opu()
     if MEDIA[medium_name] is not None:
         opu = make_opu(medium=MEDIA[medium_name](opu))
-    if opu.camera is not None:
-        opu.camera = CameraRecorder(opu.camera)
-    feedback = dfa.OpticalDFA(opu, **config["feedback"])
-    if wrap is not None:
-        wrap = dict(wrap)
-        name = wrap.pop("name")
-        if name not in WRAPPERS:
-            raise ValueError(f"unknown feedback wrapper {name!r}; known: {sorted(WRAPPERS)}")
-        feedback = WRAPPERS[name](feedback, **wrap)
-    return feedback
+    return dfa.OpticalDFA(opu, **{"seed": seed, **config["feedback"]})

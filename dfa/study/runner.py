@@ -49,7 +49,7 @@ from lightsim import checks
 from . import axes as axes_module
 
 #: Version of the point configuration and of the files; part of every point's identity.
-SCHEMA = 1
+SCHEMA = 2
 POINT_KIND = "dfa.study.point"
 RESULTS_KIND = "dfa.study.results"
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
@@ -102,7 +102,7 @@ class Study:
     batch_size: int = 64
     lr: float = 1e-3
     macro: int = 1
-    seeds: int = 3
+    seeds: int = 5
     axes: tuple = tuple(a.name for a in axes_module.AXES)
     references: tuple = tuple(r[0] for r in axes_module.REFERENCES)
     values: dict = field(default_factory=dict)
@@ -264,7 +264,8 @@ def run_point(config: dict) -> dict:
     accuracies NaN), ``error`` (its message), ``history`` (``dfa.train``'s per-epoch lists),
     ``final_accuracy`` (last test accuracy), ``final_alignment`` (last epoch's angle averaged
     over the hidden layers, degrees), ``opu_cost`` (dict or None), ``measured``
-    (``photons_per_pixel``, ``saturated_fraction``, ``calibrations``; NaN when not
+    (``photons_per_pixel``, ``saturated_fraction``, ``exposure``: the mean exposure per
+    frame in s, from the OPU's frame statistics over the whole run; NaN when not
     applicable) and ``wall_time`` (s).
     """
     start = time.perf_counter()
@@ -295,12 +296,13 @@ def run_point(config: dict) -> dict:
                                  else math.nan)
     result["opu_cost"] = history["opu_cost"]
     measured = {"photons_per_pixel": math.nan, "saturated_fraction": math.nan,
-                "calibrations": math.nan}
+                "exposure": math.nan}
     opu = getattr(feedback, "opu", None)
-    if opu is not None:
-        if isinstance(opu.camera, axes_module.CameraRecorder):
-            measured.update(opu.camera.summary())
-        measured["calibrations"] = float(getattr(feedback, "calibrations", 0))
+    if opu is not None and opu.camera is not None:
+        stats = opu.frame_stats
+        measured.update(photons_per_pixel=stats.photons_per_pixel,
+                        saturated_fraction=stats.saturated_fraction,
+                        exposure=stats.mean_exposure)
     result["measured"] = measured
     result["wall_time"] = time.perf_counter() - start
     return result
