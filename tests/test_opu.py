@@ -237,12 +237,12 @@ def test_phase_jitter_shrinks_the_holographic_projection():
 
 def test_drift_runs_on_the_optical_clock():
     """rho = exp(-dt / tau) for the optical time dt of the frames shown since the last call."""
-    tau = 0.01  # s: 19 frames at 1900 Hz
-    x = _binary(1, 19, 50)
+    tau = 0.0125  # s: 18 frames at 1440 Hz
+    x = _binary(1, 18, 50)
     opu = OPU(50, 400, preset="ideal", seed=3, decorrelation_time=tau)
     static = OPU(50, 400, preset="ideal", seed=3)
-    opu.transform(x)  # 19 frames: 0.01 s on the optical clock, the medium is still fresh
-    assert opu.optical_clock == pytest.approx(0.01)
+    opu.transform(x)  # 18 frames: 0.0125 s on the optical clock, the medium is still fresh
+    assert opu.optical_clock == pytest.approx(0.0125)
     np.testing.assert_array_equal(opu.effective_matrix(), static.effective_matrix())
     B0 = opu.effective_matrix()
     opu.transform(x[:1])  # ages by rho = exp(-1) first

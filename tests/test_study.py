@@ -18,7 +18,7 @@ import pytest
 import dfa
 import lightsim
 from dfa.study import __main__ as cli
-from dfa.study import axes, report, runner, scaling
+from dfa.study import axes, report, runner
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -345,62 +345,3 @@ def test_bad_config_files(tmp_path, text, suffix, message):
     path.write_text(text)
     with pytest.raises(ValueError, match=message):
         cli.load_config(path)
-
-
-# ---------------------------------------------------------------------------- scaling
-DIGITAL = scaling.Digital(flops=1e12, bandwidth=1e12, power=100.0, bytes_per_value=2,
-                          batch=1000)
-OPTICAL = scaling.Optical(frame_rate=1000.0, dmd_mirrors=10**6, camera_pixels=10**6,
-                          power=30.0)
-
-
-def test_scaling_mlp_by_hand():
-    arch = scaling.Architecture("mlp", 1000, 10, n_classes=10)
-    assert float(arch.params) == 10 * 1000**2 + 1000 * 10
-    costs = scaling.backward_costs(arch, DIGITAL, OPTICAL)
-    # backprop: 2 * 10,010,000 FLOPs at 1e12 FLOP/s (memory: (10,010 + 10,000) * 2 B, less)
-    assert float(costs["backprop"]["time"]) == pytest.approx(2.002e-5)
-    assert float(costs["backprop"]["energy"]) == pytest.approx(2.002e-3)
-    # digital DFA: 2 * 10,000 * 10 FLOPs = 2e-7 s (memory 20,200 B = 2.02e-8 s)
-    assert float(costs["digital_dfa"]["time"]) == pytest.approx(2e-7)
-    # OPU: 4 frames (10,000 outputs fit the camera, 10 inputs the DMD) at 1 kHz, 30 W
-    assert float(costs["optical_dfa"]["frames"]) == 4
-    assert float(costs["optical_dfa"]["time"]) == pytest.approx(4e-3)
-    assert float(costs["optical_dfa"]["energy"]) == pytest.approx(0.12)
-    ratios = scaling.advantage(arch, DIGITAL, OPTICAL)
-    assert float(ratios["energy_vs_backprop"]) == pytest.approx(2.002e-3 / 0.12)
-
-
-def test_scaling_tiling_bit_planes_and_memory_bound():
-    wide = scaling.Architecture("transformer", 35_000, 100)  # S = 3.5e6 outputs, d_e = 35,000
-    planes = scaling.Optical(frame_rate=1000.0, dmd_mirrors=10**6, camera_pixels=10**6,
-                             holography="2-frame", bits=8)
-    assert planes.frames_per_projection == 16
-    assert float(scaling.backward_costs(wide, DIGITAL, planes)["optical_dfa"]["frames"]) == (
-        16 * 4)
-    assert float(OPTICAL.frames(10, 2_000_001)) == 4 * 3  # input tiled over 3 DMD frames
-    # batch 1, slow memory: backprop reads every weight per sample
-    slow = scaling.Digital(flops=1e15, bandwidth=1e9, power=100.0, bytes_per_value=2, batch=1)
-    arch = scaling.Architecture("transformer", 1024, 24)
-    params = 12 * 24 * 1024**2
-    expected = (params + 24 * 1024) * 2 / 1e9
-    assert float(scaling.backward_costs(arch, slow, OPTICAL)["backprop"]["time"]) == (
-        pytest.approx(expected))
-
-
-def test_scaling_crossover_width_matches_the_closed_form():
-    # Transformer, depth 10, S < camera: OPU 4 / frame_rate s; backprop 24 L W**2 / flops
-    width = scaling.crossover_width("transformer", 10, "backprop", "time", DIGITAL, OPTICAL)
-    expected = math.sqrt(4 / OPTICAL.frame_rate * DIGITAL.flops / (24 * 10))
-    assert width == pytest.approx(expected, rel=0.01)
-    assert math.isnan(scaling.crossover_width("mlp", 1, "digital_dfa", "time", DIGITAL,
-                                              OPTICAL, widths=[10.0, 100.0]))
-
-
-def test_scaling_rejects_bad_parameters():
-    with pytest.raises(ValueError, match="flops must be > 0"):
-        scaling.Digital(flops=0.0)
-    with pytest.raises(ValueError, match="holography must be one of"):
-        scaling.Optical(holography="3-frame")
-    with pytest.raises(ValueError, match="kind must be one of"):
-        scaling.Architecture("cnn", 10, 10)

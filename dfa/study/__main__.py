@@ -160,8 +160,9 @@ def scaling_parser() -> argparse.ArgumentParser:
     d, o = scaling.Digital(), scaling.Optical()
     p = argparse.ArgumentParser(
         prog="python -m dfa.study scaling",
-        description="Cost model of the backward pass: where optical DFA beats a digital "
-                    "accelerator (writes scaling.png / scaling.pdf and prints examples).")
+        description="Cost model of whole training steps: where optical DFA beats backprop "
+                    "and digital DFA on a digital accelerator (writes scaling.png / "
+                    "scaling.pdf, prints the assumptions, examples and crossover widths).")
     p.add_argument("--out", metavar="DIR", default=str(DEFAULT_OUT))
     p.add_argument("--flops", type=float, default=d.flops, help="accelerator peak FLOP/s")
     p.add_argument("--bandwidth", type=float, default=d.bandwidth,
@@ -171,12 +172,18 @@ def scaling_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=d.batch, help="samples (tokens) per batch")
     p.add_argument("--frame-rate", type=float, default=o.frame_rate, help="OPU frames/s")
     p.add_argument("--dmd-mirrors", type=int, default=o.dmd_mirrors)
-    p.add_argument("--camera-pixels", type=int, default=o.camera_pixels)
+    p.add_argument("--camera-pixels", type=int, default=o.camera_pixels,
+                   help="outputs read per frame")
     p.add_argument("--optical-power", type=float, default=o.power, help="OPU W")
-    p.add_argument("--holography", choices=tuple(scaling.HOLOGRAPHY_FRAMES),
-                   default=o.holography)
+    p.add_argument("--readout", choices=tuple(scaling.READOUT_FRAMES), default=o.readout)
     p.add_argument("--bits", type=int, default=None,
-                   help="sign bit planes per value (default: ternary error, 1 plane)")
+                   help="bit planes (only with the sign bit plane readouts)")
+    p.add_argument("--link-bandwidth", type=float, default=o.link_bandwidth,
+                   help="OPU host link for the camera readout (B/s)")
+    p.add_argument("--bytes-per-pixel", type=int, default=o.bytes_per_pixel)
+    p.add_argument("--overlap", action="store_true",
+                   help="run the OPU concurrently with the accelerator (step time = max) "
+                        "instead of sequentially (sum)")
     return p
 
 
@@ -189,7 +196,9 @@ def main_scaling(argv) -> int:
                                   bytes_per_value=args.bytes_per_value, batch=args.batch)
         optical = scaling.Optical(frame_rate=args.frame_rate, dmd_mirrors=args.dmd_mirrors,
                                   camera_pixels=args.camera_pixels, power=args.optical_power,
-                                  holography=args.holography, bits=args.bits)
+                                  readout=args.readout, bits=args.bits,
+                                  link_bandwidth=args.link_bandwidth,
+                                  bytes_per_pixel=args.bytes_per_pixel, overlap=args.overlap)
     except (TypeError, ValueError) as error:
         parser.error(str(error))
     out = Path(args.out)
@@ -200,6 +209,7 @@ def main_scaling(argv) -> int:
     print(scaling.assumptions(digital, optical))
     print()
     print(scaling.examples(digital, optical))
+    print(scaling.crossover_table(digital, optical))
     print(f"figure: {out / 'scaling.png'}, {out / 'scaling.pdf'}")
     return 0
 

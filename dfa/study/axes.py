@@ -53,6 +53,8 @@ BASE_PRESET = "lighton"
 #: well fill before the frame-period cap (at the preset's 1 mW the exposure is capped and
 #: the fill does nothing).
 SATURATION_LASER_POWER = 1.0
+#: Bit depth of the dither axis.
+DITHER_BITS = 6
 
 
 class Overrides(NamedTuple):
@@ -193,9 +195,37 @@ def bits_overrides(value, geometry: Geometry) -> Overrides:
     return Overrides({"camera": preset_camera(bits=value)}, {}, {})
 
 
+def bits_bright_overrides(value, geometry: Geometry) -> Overrides:
+    """Camera of ``value`` bits with light to fill its wells (:data:`SATURATION_LASER_POWER`).
+
+    At the preset's laser power the feedback signal is below one LSB at low bit depths, so
+    the ``bits`` axis measures a sub-LSB quantiser; this one measures the resolution of a
+    camera whose range the signal actually uses (auto exposure at the preset's fill).
+    """
+    return Overrides({"camera": preset_camera(bits=value),
+                      "laser_power": SATURATION_LASER_POWER}, {}, {})
+
+
+def dither_overrides(value, geometry: Geometry) -> Overrides:
+    """A :data:`DITHER_BITS`-bit camera whose read noise is ``value`` LSB rms (dither).
+
+    ``read_noise = value * full_well / (2**bits - 1)`` electrons: Gaussian noise before the
+    ADC linearises a quantiser on average (Widrow and Kollar, *Quantization Noise*,
+    Cambridge University Press, 2008, ch. 19), at the cost of that noise.
+    """
+    camera = lightsim.PRESETS[BASE_PRESET]["camera"]
+    lsb = camera["full_well"] / (2**DITHER_BITS - 1)
+    return Overrides({"camera": preset_camera(bits=DITHER_BITS, read_noise=value * lsb)},
+                     {}, {})
+
+
 AXES = (
     Axis("bits", "camera bit depth (bits; same analog signal)", (1, 2, 4, 6, 8, 10, 12),
          bits_overrides, quick=(1, 4, 8)),
+    Axis("bits_bright", f"camera bit depth at {SATURATION_LASER_POWER:g} W (wells filled)",
+         (1, 2, 4, 8), bits_bright_overrides, quick=(1, 8)),
+    Axis("dither", f"read noise of a {DITHER_BITS}-bit camera (LSB rms: dither)",
+         (0.1, 0.3, 1.0), dither_overrides, quick=(0.1, 1.0), scale="log"),
     Axis("laser_power", "laser power on the DMD (W; x: measured mean photons / pixel)",
          (1e-4, 1e-3, 1e-2, 1e-1, 1.0), _opu_keyword("laser_power"),
          quick=(1e-4, 1e-3, 1e-1), scale="log", measure="photons_per_pixel"),
