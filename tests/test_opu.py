@@ -17,7 +17,9 @@ def _binary(seed, n, n_in, p=0.5):
 
 
 @pytest.mark.parametrize("name", ["holography noise-free", "two-frame holography bias",
-                                  "holography noise budget", "opu photon budget"])
+                                  "holography noise budget", "opu photon budget",
+                                  "opu drift on the optical clock",
+                                  "opu temporal noise of the bench", "opu light per pixel"])
 def test_validation_cases(name):
     for result in validation.run_case(name, "small"):
         assert result.passed, result
@@ -135,20 +137,6 @@ def test_light_per_pixel_does_not_depend_on_the_pixels_read(n_small, n_large, gr
         OPU(4, 1088 * 2040 + 1, preset="lighton", sensor_shape=(1088, 2040))
 
 
-def test_measured_photons_per_pixel_match_the_budget():
-    """Frame statistics: mean photons of half-ON frames = photon_rate t <I>, whatever n_out."""
-    x = _binary(4, 64, 300)
-    for n_out in (2000, 5000):
-        opu = OPU(300, n_out, preset="lighton", seed=1, exposure=5e-4)
-        opu.transform(x)
-        expected = opu.photon_rate * 5e-4 * opu.mean_intensity(x, opu.leak).mean()
-        stats = opu.last_frame_stats
-        assert stats.frames == 64 and stats.pixels == 64 * n_out
-        # speckle: a pixel's intensity is exponential and correlated over the frames (they
-        # share half their ON mirrors), so the relative SE is about 1 / sqrt(pixels)
-        assert stats.photons_per_pixel == pytest.approx(expected, rel=5 / np.sqrt(n_out))
-
-
 def test_auto_exposure_follows_the_frames_shown():
     """Fewer ON mirrors -> longer exposure (capped at the frame period), same well fill."""
     opu = OPU(300, 2000, preset="lighton", seed=0, laser_power=10.0)
@@ -203,8 +191,8 @@ def test_switched_off_temporal_noise_and_drift_change_nothing():
     np.testing.assert_array_equal(plain.transform(x > 0), off.transform(x > 0))
 
 
-def test_power_noise_scales_each_frame():
-    """Ideal detector: the intensity of frame f is multiplied by its log-normal factor."""
+def test_power_noise_scales_each_frame_whatever_the_batches():
+    """Ideal detector: frame f's intensity times its own factor (statistics: validation)."""
     x = np.ones((4000, 20), bool)
     quiet = OPU(20, 30, preset="ideal", seed=1)
     noisy = OPU(20, 30, preset="ideal", seed=1, power_noise=0.05)
@@ -213,26 +201,11 @@ def test_power_noise_scales_each_frame():
     per_frame = ratio[:, 0]
     np.testing.assert_allclose(ratio, np.broadcast_to(per_frame[:, None], ratio.shape),
                                rtol=1e-5)  # one factor per frame
-    n = per_frame.size
-    assert abs(per_frame.mean() - 1.0) <= 5 * 0.05 / np.sqrt(n)
-    assert abs(per_frame.std(ddof=1) - 0.05) <= 5 * 0.05 / np.sqrt(2 * n)
+    assert per_frame.std() > 0.01
     # frame f's factor does not depend on how the frames are batched
     again = OPU(20, 30, preset="ideal", seed=1, power_noise=0.05)
     split = np.concatenate([again.transform(x[:1000]), again.transform(x[1000:])])
     np.testing.assert_allclose(split, noisy_frames, rtol=1e-5)  # GEMM blocking: float32 ulps
-
-
-def test_phase_jitter_shrinks_the_holographic_projection():
-    """E[cos phi] = exp(-sigma**2 / 2): the mean readout is B x times that factor."""
-    rng = np.random.default_rng(0)
-    x = rng.random((3000, 40)) < 0.5
-    sigma = 0.6
-    opu = OPU(40, 60, preset="ideal", seed=4, phase_jitter=sigma, calibration_frames=256)
-    exact = x @ opu.effective_matrix().T
-    y = opu.linear_transform(x)
-    gain = np.sum(y * exact) / np.sum(exact * exact)
-    # the calibration is jittered too, but |s|**2 does not depend on the phase
-    assert gain == pytest.approx(np.exp(-sigma**2 / 2), abs=0.03)
 
 
 def test_drift_runs_on_the_optical_clock():
@@ -247,9 +220,8 @@ def test_drift_runs_on_the_optical_clock():
     B0 = opu.effective_matrix()
     opu.transform(x[:1])  # ages by rho = exp(-1) first
     B1 = opu.effective_matrix()
-    corr = np.sum(B0 * B1) / np.sqrt(np.sum(B0**2) * np.sum(B1**2))
-    # B ~ Re(conj(s) T): both s and T decorrelate by rho, so B by rho**2 = exp(-2)
-    assert corr == pytest.approx(np.exp(-2.0), abs=5 / np.sqrt(B0.size))
+    assert not np.array_equal(B0, B1)  # the law of the correlation: validation case
+    assert opu.medium.drift_rho[-1] == pytest.approx(np.exp(-1.0))
 
 
 def test_same_seed_same_numbers_bit_for_bit():

@@ -166,3 +166,102 @@ def photon_budget(size):
     return Result("mean DN / photon-budget prediction", ratio, 1.0, tolerance,
                   "EMVA Standard 1288 Release 4.0 (2021); photon energy h c / lambda",
                   note="5 SE over pixels and frames")
+
+
+@case("opu drift on the optical clock")
+def drift_on_the_optical_clock(size):
+    """The feedback matrix decorrelates as ``exp(-2 dt / tau)`` over optical time ``dt``.
+
+    The medium ages by ``rho = exp(-dt / tau)`` for the frames shown (``T <- rho T +
+    sqrt(1 - rho**2) W``) and the reference field ``s``, which crosses the same medium, too;
+    ``B ~ Re(conj(s) T)`` is a product of both, so its correlation is ``rho**2`` (for
+    independent circular Gaussian ``s`` and ``T``: ``E[B B'] = rho**2 E[B**2]``). Three
+    elapsed times, one OPU each.
+    """
+    n_in, n_out = (60, 800) if size == "small" else (200, 4000)
+    tau = 1.0
+    results = []
+    for frames in (144, 720, 1440):  # 0.1, 0.5 and 1 s at 1440 frames/s
+        opu = OPU(n_in, n_out, preset="ideal", seed=frames, decorrelation_time=tau)
+        before = opu.effective_matrix()
+        opu.transform(np.zeros((frames, n_in), dtype=bool))
+        opu.transform(np.zeros((1, n_in), dtype=bool))  # the medium ages at this call
+        after = opu.effective_matrix()
+        corr = float(np.sum(before * after) / np.sqrt(np.sum(before**2) * np.sum(after**2)))
+        dt = frames / opu.frame_rate
+        expected = float(np.exp(-2 * dt / tau))
+        # correlation estimated over m entries of (nearly) Gaussian pairs: SE ~ (1 - r**2) /
+        # sqrt(m); rows share the reference amplitude |s_k|, so count pixels, not entries
+        se = (1 - expected**2) / np.sqrt(n_out) + 1 / np.sqrt(before.size)
+        results.append(Result(
+            f"corr(B before, B after {dt:g} s) at tau = {tau:g} s", corr, expected, 5 * se,
+            "medium drift T <- rho T + sqrt(1 - rho^2) W with rho = exp(-dt / tau) "
+            "(Ornstein-Uhlenbeck decorrelation); " + _WANG,
+            note="5 x the SE of a correlation coefficient over the pixels"))
+    return results
+
+
+@case("opu temporal noise of the bench")
+def temporal_noise(size):
+    """Frame-to-frame laser power noise and reference phase jitter against closed forms.
+
+    * Power: the intensity of frame ``f`` is multiplied by a log-normal factor of mean 1 and
+      relative rms ``sigma_P``; measured on an ideal detector as the ratio to the same
+      frames without noise.
+    * Phase: the reference ``s exp(i phi_f)`` turns the holographic cross term into ``2
+      Re(conj(s) exp(-i phi_f) T x)``; its regression on ``X B^T`` is ``E[cos phi] =
+      exp(-sigma_phi**2 / 2)`` for Gaussian ``phi`` (the calibration ``|s|**2`` does not
+      depend on the phase).
+    """
+    n = 2000 if size == "small" else 20000
+    sigma_p, sigma_phi = 0.05, 0.6
+    x = np.ones((n, 20), dtype=bool)
+    quiet = OPU(20, 30, preset="ideal", seed=1).transform(x).astype(np.float64)
+    noisy = OPU(20, 30, preset="ideal", seed=1, power_noise=sigma_p).transform(x)
+    factor = (noisy / quiet)[:, 0]
+    rng = np.random.default_rng(0)
+    X = rng.random((n, 40)) < 0.5
+    opu = OPU(40, 60, preset="ideal", seed=4, phase_jitter=sigma_phi, calibration_frames=256)
+    exact = X @ opu.effective_matrix().T
+    y = opu.linear_transform(X)
+    gain = float(np.sum(y * exact) / np.sum(exact * exact))
+    # per frame, gain_f = cos(phi_f) up to the quadrature term; SE of the mean over frames
+    per_frame = np.sum(y * exact, axis=1) / np.sum(exact * exact, axis=1)
+    gain_se = float(per_frame.std(ddof=1) / np.sqrt(n))
+    citation = ("log-normal factor of mean 1: E = 1, Var = exp(s^2) - 1; Gaussian phase: "
+                "E[cos phi] = exp(-sigma^2 / 2)")
+    return [
+        Result("laser power factor: mean", float(factor.mean()), 1.0,
+               5 * sigma_p / np.sqrt(n), citation, note="5 SE of the mean over frames"),
+        Result("laser power factor: relative rms", float(factor.std(ddof=1)), sigma_p,
+               5 * sigma_p / np.sqrt(2 * n), citation, note="5 SE of a Gaussian std"),
+        Result(f"holographic gain under {sigma_phi} rad phase jitter", gain,
+               float(np.exp(-sigma_phi**2 / 2)), 5 * gain_se, citation,
+               note="regression of the readout on X B^T; 5 SE over frames"),
+    ]
+
+
+@case("opu light per pixel")
+def light_per_pixel(size):
+    """Photons per pixel do not depend on how many pixels are read (region of interest).
+
+    The signal light spreads over the whole sensor (``sensor_shape``); reading 50 or 5000 of
+    its pixels measures the same mean photons per pixel of half-ON frames, equal to the
+    budget ``photon_rate * exposure * <I>``. Speckle makes a pixel's intensity exponential,
+    so the SE of the mean over ``m`` pixels is about ``mean / sqrt(m)`` (frames sharing half
+    their mirrors are correlated: count pixels only).
+    """
+    n_in = 300
+    x = np.random.default_rng(4).random((64, n_in)) < 0.5
+    results = []
+    for n_out in ((500, 2000) if size == "small" else (2000, 20000)):
+        opu = OPU(n_in, n_out, preset="lighton", seed=1, exposure=5e-4)
+        opu.transform(x)
+        budget = opu.photon_rate * 5e-4 * float(opu.mean_intensity(x, opu.leak).mean())
+        measured = opu.frame_stats.photons_per_pixel
+        results.append(Result(
+            f"mean photons / pixel, {n_out} pixels read", measured, budget,
+            5 * budget / np.sqrt(n_out), "photon energy h c / lambda; light spread over the "
+            "1088 x 2040 sensor of lightonml's device table", unit="photons",
+            note="5 SE over the pixels read (exponential speckle)"))
+    return results
