@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import scipy.special
 import scipy.stats
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import validation
@@ -427,11 +427,42 @@ def test_photon_transfer_bad_input():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["camera photon transfer", "camera quantization",
-                                  "camera linearity"])
+@pytest.mark.parametrize("name", sorted(name for name in validation.load_cases()
+                                         if name.startswith("camera")))
 def test_validation_case(name):
     results = validation.run_case(name, "small")
     assert results
     for result in results:
         assert result.passed, result
 
+
+
+def test_camera_validation_cases_are_registered():
+    names = {name for name in validation.load_cases() if name.startswith("camera")}
+    assert {"camera photon transfer", "camera quantization", "camera linearity",
+            "camera EMVA 1288 characterisation"} <= names
+
+
+@settings(max_examples=8)
+@given(read_noise=st.floats(2.0, 10.0), offset=st.floats(0.0, 150.0),
+       seed=st.integers(0, 2**32))
+def test_emva_dark_estimates_recover_dark_level_and_sigma_d(read_noise, offset, seed):
+    """EMVA two-frame dark estimates are unbiased: mu_y.dark and sigma_d within 5 SE.
+
+    ``mu_y.dark = offset + K mu_d`` and ``sigma_d = sqrt(sigma_r**2 + mu_d)`` (e-). The
+    dark level is kept 6 sigma above 0 DN (the ADC clip); K sigma_d >= 0.8 DN keeps the
+    quantisation variance at 1/12 DN**2.
+    """
+    from validation.cases.camera import capture_pair, dark_noise_electrons
+
+    gain, dark_current, exposure = 0.4, 100.0, 0.01  # mu_d = 1 e-
+    sigma = np.sqrt(read_noise**2 + dark_current * exposure)
+    offset = offset + 6 * gain * sigma
+    camera = Camera(bits=12, full_well=1e4, read_noise=read_noise, offset=offset, gain=gain,
+                    dark_current=dark_current, exposure=exposure, seed=seed)
+    dark = capture_pair(camera, 0.0, (128, 128), pairs=2)
+    assert abs(dark.mean - (offset + gain * dark_current * exposure)) <= 5 * dark.mean_se
+    sigma_d, sigma_d_se = dark_noise_electrons(dark.variance, gain,
+                                               variance_se=dark.variance_se)
+    assert abs(sigma_d - sigma) <= 5 * sigma_d_se
+    assert sigma_d_se < 0.01 * sigma  # the check is tight: 32768 differences
