@@ -102,7 +102,7 @@ class Study:
     batch_size: int = 64
     lr: float = 1e-3
     macro: int = 1
-    seeds: int = 5
+    seeds: int = 7
     axes: tuple = tuple(a.name for a in axes_module.AXES)
     references: tuple = tuple(r[0] for r in axes_module.REFERENCES)
     values: dict = field(default_factory=dict)
