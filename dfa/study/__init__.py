@@ -22,10 +22,10 @@ Budgets, measured on the 2-core development machine:
 * ``--quick`` (output ``results/study-quick``): MNIST, 10000 training / 2000 test images,
   MLP 784-64-64-10, 3 epochs, 1 seed, 2-3 values per axis.
 * default (output ``results/study``): MNIST, 20000 training / 5000 test images, MLP
-  784-256-256-10 (tanh), Adam 1e-3, batch 64, 3 epochs, 5 seeds, one DMD row of 114 mirrors
-  per class, 512 camera pixels, every axis value (42 configurations, 210 runs). A point with
-  the preset's camera takes about 19 s on one core (the camera's Poisson sampling at tens of
-  electrons dominates), bit planes about 8 times more.
+  784-256-256-10 (tanh), Adam 1e-3, batch 64, 3 epochs, 7 seeds, one DMD row of 114 mirrors
+  per class, 512 camera pixels, every axis value (47 configurations, 329 runs): 3444 s with
+  two workers. A run with the preset's camera takes 15-22 s on one core (the camera's
+  Poisson sampling dominates), bit planes about 100 s, backprop and digital DFA about 7 s.
 
 ``python -m dfa.study scaling`` draws the cost model of :mod:`dfa.study.scaling` (where the
 optical backward pass beats a digital accelerator).
