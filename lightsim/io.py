@@ -23,7 +23,7 @@ from .dmd import DMD
 from .media import GaussianMedium
 from .opu import OPU
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class FormatError(ValueError):
@@ -210,47 +210,60 @@ def load_camera(path):
 
 
 def save_opu(path, opu):
-    """Save an :class:`OPU`: configuration, medium, DMD, camera, reference and calibration.
+    """Save an :class:`OPU`: how it was built and what happened to it since.
 
-    The medium is stored by seed and parameters (drift included), the reference field and the
-    calibration (if any) as datasets, so :func:`load_opu` gives an instrument that returns the
-    same projections (its camera noise stream restarts from the camera's seed).
+    ``OPU.parameters()`` (configuration; medium by seed and drift history, DMD, camera) and
+    ``OPU.state()`` (drift count, optical clock, reference field, calibration, the camera's
+    noise counter, the macro-pixel fold, cost and frame statistics), so that the OPU of
+    :func:`load_opu` continues exactly as this one would: same projections, same noise, and
+    the next drift draws a fresh innovation.
     """
     if not isinstance(opu, OPU):
         raise TypeError(f"opu must be a lightsim.OPU, got {type(opu).__name__}")
-    options = {key: value for key, value in opu.config.items() if key != "camera"}
-    params = dict(n_in=opu.n_in, n_out=opu.n_out, preset=opu.preset, seed=opu.seed,
-                  options=options, medium=opu.medium.parameters(),
-                  dmd=opu.dmd.parameters())
-    if opu.camera is not None:
-        params["camera"] = opu.camera.parameters()
 
     def extra(f):
-        f.create_dataset("reference", data=opu.reference)
-        if opu.calibration is not None:
-            f.create_dataset("calibration", data=opu.calibration)
+        _write_parameters(f.create_group("state"), opu.state())
 
-    return _save_object(path, "opu", params, extra)
+    return _save_object(path, "opu", opu.parameters(), extra)
+
+
+def _opu_state(f, params, path):
+    """``(state, complete)``: the saved state with its arrays checked; schema 1 files kept
+    only the reference and the calibration, at the root (``complete`` False)."""
+    n_grains = params["n_out"] * params["options"].get("grains", 1)
+    group = f.get("state")
+    holder = f if group is None else group
+    state = {} if group is None else _read_parameters(group)
+    state["reference"] = _dataset(holder, "reference", "c", (n_grains,), path)
+    if "calibration" in holder:
+        state["calibration"] = _dataset(holder, "calibration", "f", (params["n_out"],), path)
+    for name, shape in (("fold_signal", (params["n_in"], n_grains)),
+                        ("fold_base", (n_grains,))):
+        if name in holder:
+            state[name] = _dataset(holder, name, "c", shape, path)
+    return state, group is not None
 
 
 def load_opu(path):
-    """Rebuild an :class:`OPU` saved by :func:`save_opu`."""
+    """Rebuild an :class:`OPU` saved by :func:`save_opu`, in the state it was saved in."""
     with _open(path, "opu") as f:
         params = _load_parameters(f, path)
         missing = {"n_in", "n_out", "preset", "seed", "options", "medium", "dmd"} - set(params)
         if missing:
             raise FormatError(f"{path}: missing OPU parameter(s) {sorted(missing)}")
-        n_grains = params["n_out"] * params["options"].get("grains", 1)
-        reference = _dataset(f, "reference", "c", (n_grains,), path)
-        calibration = (_dataset(f, "calibration", "f", (params["n_out"],), path)
-                       if "calibration" in f else None)
+        state, complete = _opu_state(f, params, path)
     medium = _build("medium", GaussianMedium, params["medium"], path)
     dmd = _build("dmd", DMD, params["dmd"], path)
     camera = _build("camera", Camera, params["camera"], path) if "camera" in params else None
     opu = _build("OPU", OPU, dict(n_in=params["n_in"], n_out=params["n_out"],
                                   preset=params["preset"], seed=params["seed"], medium=medium,
                                   dmd=dmd, camera=camera, **params["options"]), path)
-    opu.reference = reference.astype(np.complex64)
-    if calibration is not None:
-        opu.calibration = calibration
-    return opu
+    if not complete:
+        opu.reference = state["reference"].astype(np.complex64)
+        if "calibration" in state:
+            opu.calibration = state["calibration"]
+        return opu
+    try:
+        return opu.restore(state)
+    except (TypeError, ValueError) as err:
+        raise FormatError(f"{path}: invalid OPU state ({err})") from err

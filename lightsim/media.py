@@ -124,12 +124,16 @@ class GaussianMedium:
     def parameters(self):
         """Constructor arguments that rebuild the same matrix: ``GaussianMedium(**p)``.
 
-        Keys ``n_in``, ``n_out``, ``seed`` (int), ``dtype`` (name) and, after a drift,
-        ``drift_rho`` (float64 array) and ``drift_seed`` (uint64 array, so that seeds above
-        ``2**63`` survive storage as HDF5 attributes), oldest step first.
+        Keys ``n_in``, ``n_out``, ``seed`` (int), ``dtype`` (name), ``cache`` and, when set,
+        ``block`` (they choose between one GEMM and streamed blocks, which round differently
+        in the last bit) and, after a drift, ``drift_rho`` (float64 array) and ``drift_seed``
+        (uint64 array, so that seeds above ``2**63`` survive storage as HDF5 attributes),
+        oldest step first.
         """
         params = {"n_in": self.n_in, "n_out": self.n_out, "seed": self.seed,
-                  "dtype": self.dtype.name}
+                  "dtype": self.dtype.name, "cache": self.cache}
+        if self.block is not None:
+            params["block"] = self.block
         if self.drift_rho:
             params["drift_rho"] = np.array(self.drift_rho, dtype=np.float64)
             params["drift_seed"] = np.array(self.drift_seed, dtype=np.uint64)

@@ -383,6 +383,97 @@ class OPU:
         self._frames_shown = 0
         self._medium_clock = 0.0
 
+    # ------------------------------------------------------------------ description
+    def parameters(self) -> dict:
+        """What the instrument was built from, as plain data (numbers, strings, arrays).
+
+        Keys ``n_in``, ``n_out``, ``preset``, ``seed``, ``options`` (every configuration value
+        but the camera), ``medium``, ``dmd`` and, with a camera, ``camera`` (each stage's own
+        ``parameters()``). :func:`lightsim.io.load_opu` rebuilds the stages from them; what
+        happened to the instrument since (drifts, frames shown, calibration) is
+        :meth:`state`.
+        """
+        options = {key: value for key, value in self.config.items() if key != "camera"}
+        params = dict(n_in=self.n_in, n_out=self.n_out, preset=self.preset, seed=self.seed,
+                      options=options, medium=self.medium.parameters(),
+                      dmd=self.dmd.parameters())
+        if self.camera is not None:
+            params["camera"] = self.camera.parameters()
+        return params
+
+    def state(self) -> dict:
+        """The instrument's history: everything a rebuilt OPU needs to continue identically.
+
+        Keys: ``drifts`` (drift steps so far: they seed the next one), ``frames_shown`` (the
+        optical clock and the temporal-noise stream), ``medium_clock`` (s, optical time of
+        the medium's last update), ``exposure`` (s, of the last call; None without camera),
+        ``reference`` (the reference field per grain), ``cost`` and ``frame_stats`` (their
+        counters), and when present ``calibration`` (field units), ``capture_index`` (the
+        camera's next noise stream) and ``fold_signal`` / ``fold_base`` (the macro-pixel fold,
+        kept as updated by drifts, so that a restored OPU agrees bit for bit).
+        """
+        state = dict(drifts=self._drifts, frames_shown=self._frames_shown,
+                     medium_clock=self._medium_clock, exposure=self.exposure,
+                     reference=self.reference.copy(),
+                     cost=dict(frames=self.cost.frames,
+                               calibration_frames=self.cost.calibration_frames,
+                               calls=self.cost.calls, wall_time=self.cost.wall_time),
+                     frame_stats=dict(frames=self.frame_stats.frames,
+                                      pixels=self.frame_stats.pixels,
+                                      photons=self.frame_stats.photons,
+                                      saturated=self.frame_stats.saturated,
+                                      exposure=self.frame_stats.exposure))
+        if self._calibration is not None:
+            state["calibration"] = self._calibration.copy()
+        if self.camera is not None:
+            state["capture_index"] = self.camera.capture_index
+        if self._folded is not None:
+            state["fold_signal"], state["fold_base"] = (a.copy() for a in self._folded)
+        return state
+
+    def restore(self, state):
+        """Continue from ``state`` (a :meth:`state` of an OPU with the same parameters).
+
+        Raises
+        ------
+        ValueError
+            When a field is missing or has the wrong shape for this instrument.
+        """
+        required = {"drifts", "frames_shown", "medium_clock", "exposure", "reference", "cost",
+                    "frame_stats"}
+        missing = required - set(state)
+        if missing:
+            raise ValueError(f"state is missing {sorted(missing)}")
+        reference = checks.finite_array("reference", state["reference"])
+        if reference.shape != self.reference.shape:
+            raise ValueError(f"state reference must have shape {self.reference.shape}, got "
+                             f"{reference.shape}")
+        fold = None
+        if "fold_signal" in state:
+            if self.layout is None:
+                raise ValueError("state has a macro-pixel fold but this OPU has no layout")
+            fold = (checks.finite_array("fold_signal", state["fold_signal"]),
+                    checks.finite_array("fold_base", state["fold_base"]))
+            expected = ((self.n_in, self.reference.size), (self.reference.size,))
+            if tuple(a.shape for a in fold) != expected:
+                raise ValueError(f"state fold must have shapes {expected}, got "
+                                 f"{tuple(a.shape for a in fold)}")
+        self._drifts = checks.integer("drifts", state["drifts"], minimum=0)
+        self._frames_shown = checks.integer("frames_shown", state["frames_shown"], minimum=0)
+        self._medium_clock = checks.non_negative("medium_clock", state["medium_clock"])
+        if self.camera is not None:
+            self.exposure = checks.positive("exposure", state["exposure"])
+            self.camera.reset(state.get("capture_index", 0))
+        self.reference = reference.astype(np.complex64)
+        self._calibration = None
+        if state.get("calibration") is not None:
+            self.calibration = state["calibration"]
+        self._folded = None if fold is None else tuple(np.ascontiguousarray(a) for a in fold)
+        for name, value in state["cost"].items():
+            setattr(self.cost, name, value)
+        self.frame_stats = FrameStatistics(**state["frame_stats"])
+        return self
+
     # ------------------------------------------------------------------ construction
     def _substream(self, index):
         """A 63-bit seed for sub-component ``index``, derived from the OPU seed."""

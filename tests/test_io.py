@@ -98,8 +98,8 @@ def test_invalid_values_are_refused(tmp_path):
         io.load_camera(path)
     opu_path = io.save_opu(tmp_path / "o.h5", OPU(10, 8, preset="ideal"))
     with h5py.File(opu_path, "a") as f:
-        del f["reference"]
-        f["reference"] = np.zeros(3, np.complex64)
+        del f["state/reference"]
+        f["state/reference"] = np.zeros(3, np.complex64)
     with pytest.raises(io.FormatError, match="reference"):
         io.load_opu(opu_path)
 
@@ -118,8 +118,73 @@ def test_macro_pixel_opu_round_trip_after_drift(tmp_path):
     opu.transform(np.ones((1, 6), bool))
     opu.drift(0.7)
     loaded = io.load_opu(io.save_opu(tmp_path / "o.h5", opu))
-    # the loaded OPU folds the drifted medium afresh; the original updated its fold: float32
-    np.testing.assert_allclose(loaded.effective_matrix(), opu.effective_matrix(), atol=1e-6)
+    # the fold, as updated by the drift, is part of the state: bit for bit
+    np.testing.assert_array_equal(loaded.effective_matrix(), opu.effective_matrix())
+    x = np.random.default_rng(1).random((3, 6)) < 0.5
+    np.testing.assert_array_equal(loaded.drift(0.5).transform(x), opu.drift(0.5).transform(x))
+
+
+def _history(opu, x):
+    """Calibrate, drift twice, run the optical clock: an instrument with a past."""
+    opu.linear_transform(x)
+    opu.drift(0.9)
+    opu.transform(x)
+    opu.drift(0.8)
+    return opu
+
+
+def test_drift_after_load_is_a_fresh_innovation(tmp_path):
+    """drift -> save -> load -> drift must not repeat the first drift's innovation."""
+    x = np.random.default_rng(0).random((4, 12)) < 0.5
+    opu = _history(OPU(12, 10, preset="lighton", seed=5), x)
+    loaded = io.load_opu(io.save_opu(tmp_path / "o.h5", opu))
+    assert loaded.medium.parameters()["drift_seed"].tolist() == \
+        opu.medium.parameters()["drift_seed"].tolist()
+    opu.drift(0.7)
+    loaded.drift(0.7)
+    seeds = loaded.medium.parameters()["drift_seed"].tolist()
+    assert len(set(seeds)) == len(seeds) == 3  # every step drew its own innovation
+    np.testing.assert_array_equal(loaded.effective_matrix(), opu.effective_matrix())
+
+
+@pytest.mark.parametrize("options", [dict(), dict(decorrelation_time=0.01, power_noise=0.05,
+                                                   phase_jitter=0.2),
+                                     dict(dmd_shape=(12, 30), macro_pixels=(2, 2))])
+def test_loaded_opu_continues_bit_for_bit(tmp_path, options):
+    """Same seed, same results across save/load: noise, clock, drift, cost and statistics."""
+    x = np.random.default_rng(0).random((4, 12)) < 0.5
+    opu = _history(OPU(12, 10, preset="lighton", seed=5, **options), x)
+    loaded = io.load_opu(io.save_opu(tmp_path / "o.h5", opu))
+    assert loaded.optical_clock == opu.optical_clock
+    assert loaded.frame_stats == opu.frame_stats
+    assert loaded.cost.summary() == opu.cost.summary()
+    for run in (lambda o: o.transform(x), lambda o: o.linear_transform(x),
+                lambda o: o.drift(0.6).linear_transform(2 * x.astype(np.int8) - 1)):
+        np.testing.assert_array_equal(run(loaded), run(opu))
+    assert loaded.state().keys() == opu.state().keys()
+
+
+def test_schema_1_opu_file_still_loads(tmp_path):
+    opu = OPU(10, 8, preset="lighton", seed=2)
+    opu.calibrate()
+    path = io.save_opu(tmp_path / "o.h5", opu)
+    with h5py.File(path, "a") as f:  # the layout of schema 1: no state group
+        f["reference"] = f["state/reference"][()]
+        f["calibration"] = f["state/calibration"][()]
+        del f["state"]
+        f.attrs["schema"] = 1
+    loaded = io.load_opu(path)
+    np.testing.assert_array_equal(loaded.reference, opu.reference)
+    np.testing.assert_array_equal(loaded.calibration, opu.calibration)
+
+
+def test_restore_refuses_a_state_of_another_instrument():
+    state = OPU(10, 8, preset="ideal", seed=2).state()
+    with pytest.raises(ValueError, match="reference"):
+        OPU(10, 9, preset="ideal", seed=2).restore(state)
+    del state["drifts"]
+    with pytest.raises(ValueError, match="drifts"):
+        OPU(10, 8, preset="ideal", seed=2).restore(state)
 
 
 def test_dense_matrix_of_wrong_shape_is_refused(tmp_path):

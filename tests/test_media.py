@@ -241,7 +241,9 @@ def test_innovation_is_the_last_drift_step():
 def test_parameters_round_trip():
     medium = GaussianMedium(30, 20, seed=2**64 - 1, dtype=np.complex128)
     params = medium.parameters()
-    assert params == {"n_in": 30, "n_out": 20, "seed": 2**64 - 1, "dtype": "complex128"}
+    assert params == {"n_in": 30, "n_out": 20, "seed": 2**64 - 1, "dtype": "complex128",
+                      "cache": "auto"}
+    assert GaussianMedium(4, 3, cache=False, block=2).parameters()["block"] == 2
     drifted = medium.drift(0.7, seed=2**63 + 1).drift(0.2, seed=12)
     params = drifted.parameters()
     np.testing.assert_array_equal(params["drift_rho"], [0.7, 0.2])
