@@ -2,7 +2,8 @@
 
 Stages (one module each, see ``DESIGN.md`` for the whole chain): :mod:`~lightsim.grid`
 (sampling), :mod:`~lightsim.propagation` (free-space propagation), :mod:`~lightsim.dmd`
-(binary input and encoders), :mod:`~lightsim.media` (transmission matrices),
+(binary input and encoders), :mod:`~lightsim.media` (the ``Medium`` protocol and
+transmission matrices), :mod:`~lightsim.streams` (seeded random streams),
 :mod:`~lightsim.camera` (EMVA 1288 detector), :mod:`~lightsim.holography` (linear readout from
 intensities), :mod:`~lightsim.opu` (the instrument) and :mod:`~lightsim.io` (HDF5 storage).
 """
@@ -22,7 +23,7 @@ from .dmd import (
 )
 from .grid import Grid
 from .holography import off_axis_demodulate, phase_shifting, reference_projection
-from .media import GaussianMedium
+from .media import GaussianMedium, Medium
 from .opu import OPU, PRESETS
 from .propagation import (
     AngularSpectrum,
@@ -54,6 +55,7 @@ __all__ = [
     "GaussianMedium",
     "Grid",
     "MacroPixelLayout",
+    "Medium",
     "PhotonTransfer",
     "SeparatedBitPlanEncoder",
     "ThresholdEncoder",

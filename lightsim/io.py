@@ -20,7 +20,7 @@ import numpy as np
 
 from .camera import Camera
 from .dmd import DMD
-from .media import GaussianMedium
+from .media import Medium, medium_from_parameters
 from .opu import OPU
 
 SCHEMA_VERSION = 2
@@ -161,21 +161,28 @@ def save_medium(path, medium, *, dense=False):
     The parameters rebuild the same matrix bit for bit (drift history included);
     ``dense=True`` also stores the ``(n_out, n_in)`` complex matrix, for use outside lightsim.
     """
-    if not isinstance(medium, GaussianMedium):
-        raise TypeError(f"medium must be a GaussianMedium, got {type(medium).__name__}")
+    if not isinstance(medium, Medium):
+        raise TypeError(f"medium must be a lightsim.Medium, got {type(medium).__name__}")
 
     def extra(f):
+        f.attrs["medium_kind"] = medium.kind
         if dense:
             f.create_dataset("matrix", data=medium.matrix(), compression="gzip")
 
     return _save_object(path, "medium", medium.parameters(), extra)
 
 
+def _medium(kind, params, path):
+    """Rebuild a medium of ``kind`` (schema 1 files hold only Gaussian media)."""
+    kind = "gaussian" if kind is None else kind
+    return _build(f"{kind} medium", lambda **p: medium_from_parameters(kind, p), params, path)
+
+
 def load_medium(path):
     """Rebuild a medium saved by :func:`save_medium` (its seed and parameters)."""
     with _open(path, "medium") as f:
         params = _load_parameters(f, path)
-        medium = _build("medium", GaussianMedium, params, path)
+        medium = _medium(f.attrs.get("medium_kind"), params, path)
         if "matrix" in f:  # checked, not read: the seed rebuilds the matrix
             _checked_dataset(f, "matrix", "c", (medium.n_out, medium.n_in), path)
     return medium
@@ -224,7 +231,8 @@ def save_opu(path, opu):
     def extra(f):
         _write_parameters(f.create_group("state"), opu.state())
 
-    return _save_object(path, "opu", opu.parameters(), extra)
+    params = dict(opu.parameters(), medium_kind=opu.medium.kind)
+    return _save_object(path, "opu", params, extra)
 
 
 def _opu_state(f, params, path):
@@ -252,7 +260,7 @@ def load_opu(path):
         if missing:
             raise FormatError(f"{path}: missing OPU parameter(s) {sorted(missing)}")
         state, complete = _opu_state(f, params, path)
-    medium = _build("medium", GaussianMedium, params["medium"], path)
+    medium = _medium(params.get("medium_kind"), params["medium"], path)
     dmd = _build("dmd", DMD, params["dmd"], path)
     camera = _build("camera", Camera, params["camera"], path) if "camera" in params else None
     opu = _build("OPU", OPU, dict(n_in=params["n_in"], n_out=params["n_out"],

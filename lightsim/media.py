@@ -1,4 +1,15 @@
-"""Scattering media: transmission matrices generated from a seed, block by block.
+"""Scattering media: the :class:`Medium` protocol, and transmission matrices from a seed.
+
+Protocol
+--------
+A :class:`Medium` is the linear stage between the DMD's signal mirrors (``n_in`` input
+fields) and the camera plane's speckle grains (``n_out`` output fields). The OPU, :mod:`io`
+and the study work with any medium through it: :meth:`Medium.apply` and
+:meth:`Medium.adjoint` on batches, :meth:`Medium.matrix` when the medium can afford it,
+:meth:`Medium.drift` on the optical clock, :meth:`Medium.reference_field` (the field that
+the DMD's reference mirrors send through the same medium), :meth:`Medium.parameters` and a
+:attr:`Medium.kind` by which :func:`medium_from_parameters` (and so :mod:`lightsim.io`)
+rebuilds it. A new medium is one new subclass registered in :data:`MEDIUM_KINDS`.
 
 Model
 -----
@@ -31,11 +42,12 @@ the history ``(rho_m, seed_m)`` is part of the medium's parameters.
 
 from __future__ import annotations
 
+import abc
 import math
 
 import numpy as np
 
-from . import _kernels, checks
+from . import _kernels, checks, streams
 
 CACHE_LIMIT = 2 * 1024**3
 """Largest dense ``T.T`` (bytes) that ``cache="auto"`` keeps in memory."""
@@ -51,7 +63,78 @@ def _seed(name, value):
     return checks.integer(name, value, minimum=0, maximum=_MAX_SEED)
 
 
-class GaussianMedium:
+class Medium(abc.ABC):
+    """A linear optical stage from ``n_in`` input fields to ``n_out`` output fields.
+
+    Subclasses set :attr:`kind`, ``n_in``, ``n_out`` and ``dtype`` (complex) and implement
+    :meth:`apply`, :meth:`adjoint`, :meth:`drift`, :meth:`reference_field` and
+    :meth:`parameters`; :meth:`matrix` has a default built from :meth:`apply`, and
+    :meth:`innovation` (what lets the OPU update a macro-pixel fold after a drift without
+    refolding) is optional.
+    """
+
+    #: Name under which :data:`MEDIUM_KINDS` and :mod:`lightsim.io` know the class.
+    kind: str = ""
+
+    #: Largest matrix (entries) that the default :meth:`matrix` builds from :meth:`apply`.
+    MATRIX_LIMIT = 2**26
+
+    n_in: int
+    n_out: int
+    dtype: np.dtype
+
+    @property
+    def shape(self):
+        """``(n_out, n_in)``, the shape of the medium's matrix."""
+        return (self.n_out, self.n_in)
+
+    @abc.abstractmethod
+    def apply(self, X):
+        """Output fields ``(n_samples, n_out)`` of input fields ``X`` ``(n_samples, n_in)``."""
+
+    @abc.abstractmethod
+    def adjoint(self, Y):
+        """Adjoint of :meth:`apply`: ``<apply(x), y> = <x, adjoint(y)>``, ``(n_samples, n_in)``."""
+
+    @abc.abstractmethod
+    def drift(self, rho, seed):
+        """The medium after a decorrelation step of field correlation ``rho`` (a new medium)."""
+
+    @abc.abstractmethod
+    def reference_field(self, power, seed):
+        """Field ``(n_out,)`` complex64 that the DMD's reference mirrors send to the outputs.
+
+        ``power`` is its mean intensity per output (field units); ``seed`` fixes what the
+        medium does not (for a matrix drawn at random, the reference mirrors' columns).
+        """
+
+    @abc.abstractmethod
+    def parameters(self) -> dict:
+        """Constructor arguments, as plain data, that rebuild the same medium."""
+
+    def innovation(self):
+        """The fresh part ``W`` of the last drift, ``T = rho T_prev + sqrt(1 - rho**2) W``.
+
+        Raises ``NotImplementedError`` for media whose drift is not of that form (the OPU
+        then recomputes what it derived from the medium).
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no innovation matrix")
+
+    def matrix(self, rows=None):
+        """The matrix ``(n_out, n_in)`` (or ``rows`` of it), built from :meth:`apply`.
+
+        Raises ``ValueError`` above :attr:`MATRIX_LIMIT` entries: such a medium is meant to be
+        applied, not written down.
+        """
+        if self.n_in * self.n_out > self.MATRIX_LIMIT:
+            raise ValueError(f"{type(self).__name__} of shape {self.shape} has more than "
+                             f"{self.MATRIX_LIMIT} entries: apply it instead of building "
+                             f"its matrix")
+        full = self.apply(np.eye(self.n_in, dtype=self.dtype)).T
+        return np.ascontiguousarray(full if rows is None else full[rows])
+
+
+class GaussianMedium(Medium):
     """I.i.d. circular complex Gaussian transmission matrix ``T`` ``(n_out, n_in)``.
 
     ``E |T_kj|**2 = 1 / n_in``; see the module docstring for the model (Goodman 2007;
@@ -84,6 +167,8 @@ class GaussianMedium:
     the floating-point work of a complex product, and no copy of ``T``.
     """
 
+    kind = "gaussian"
+
     def __init__(self, n_in, n_out, seed=0, dtype=np.complex64, *, cache="auto", block=None,
                  drift_rho=(), drift_seed=()):
         self.n_in = checks.integer("n_in", n_in, minimum=1)
@@ -106,13 +191,10 @@ class GaussianMedium:
         self.drift_rho = tuple(checks.in_range("drift_rho", r, 0.0, 1.0) for r in rhos)
         self.drift_seed = tuple(_seed("drift_seed", s) for s in seeds)
         self._tt = None
+        self._references = {}  # (power, seed) -> reference field, see reference_field
+        self._parent_references = None  # the parent's, after a drift: one step to update
 
     # ------------------------------------------------------------------ description
-
-    @property
-    def shape(self):
-        """``(n_out, n_in)``, the shape of ``T``."""
-        return (self.n_out, self.n_in)
 
     @property
     def cached(self):
@@ -273,7 +355,7 @@ class GaussianMedium:
             dest[...] = X @ operand if X_t is None else (operand.T @ X_t).T
         return out
 
-    def adjoint_apply(self, Y):
+    def adjoint(self, Y):
         """Back-propagated fields ``Y @ conj(T)`` ``(n_samples, n_in)`` (adjoint of apply).
 
         ``<T x, y> = <x, T^H y>`` with ``<a, b> = sum(conj(a) b)``.
@@ -325,9 +407,49 @@ class GaussianMedium:
         """
         rho = checks.in_range("rho", rho, 0.0, 1.0)
         seed = _seed("seed", seed)
-        return GaussianMedium(self.n_in, self.n_out, self.seed, self.dtype, cache=self.cache,
-                              block=self.block, drift_rho=self.drift_rho + (rho,),
-                              drift_seed=self.drift_seed + (seed,))
+        drifted = GaussianMedium(self.n_in, self.n_out, self.seed, self.dtype,
+                                 cache=self.cache, block=self.block,
+                                 drift_rho=self.drift_rho + (rho,),
+                                 drift_seed=self.drift_seed + (seed,))
+        drifted._parent_references = self._references
+        return drifted
+
+    def reference_field(self, power, seed):
+        """Field ``(n_out,)`` complex64 of the DMD's reference mirrors through this medium.
+
+        The reference mirrors are columns of the same i.i.d. Gaussian medium outside the
+        ``n_in`` signal ones: their sum is circular Gaussian, independent of the signal
+        columns (a sum of independent circular Gaussian variables; Goodman 2007, ch. 2),
+        so it is drawn directly as ``sqrt(power) CN(0, 1)`` from ``seed``, and every drift
+        step ``(rho_m, seed_m)`` of the medium applies to it as to ``T``:
+        ``s <- rho_m s + sqrt(1 - rho_m**2) w_m`` with ``w_m`` from a sub-stream of
+        ``seed_m``. ``tests/test_media.py`` checks the shortcut against the sum of the
+        columns of a wider medium. Cached per ``(power, seed)``; after a drift it is updated
+        from the parent's in one step.
+
+        Parameters
+        ----------
+        power : float
+            Mean intensity per output (field units), > 0.
+        seed : int
+            Seed of the reference columns, in ``[0, 2**64)``.
+        """
+        power = checks.positive("power", power)
+        seed = _seed("seed", seed)
+        key = (power, seed)
+        if key not in self._references:
+            parent = self._parent_references
+            if parent is not None and key in parent:
+                start, reference = len(self.drift_rho) - 1, parent[key]
+            else:
+                start, reference = 0, streams.complex_gaussian(seed, self.n_out, power)
+            for rho, step_seed in zip(self.drift_rho[start:], self.drift_seed[start:]):
+                fresh = streams.complex_gaussian(streams.derived_seed(step_seed, 5),
+                                                 self.n_out, power)
+                reference = (rho * reference + np.sqrt(1 - rho**2) * fresh).astype(
+                    np.complex64)
+            self._references[key] = reference
+        return self._references[key].copy()
 
 
 class _Innovation(GaussianMedium):
@@ -344,3 +466,20 @@ class _Innovation(GaussianMedium):
 
     def parameters(self):
         raise TypeError("an innovation matrix is not a stand-alone medium: save its parent")
+
+
+#: Media by :attr:`Medium.kind`: how :mod:`lightsim.io` rebuilds a saved medium.
+MEDIUM_KINDS = {GaussianMedium.kind: GaussianMedium}
+
+
+def medium_from_parameters(kind, parameters):
+    """Rebuild a medium from its :attr:`~Medium.kind` and :meth:`~Medium.parameters`.
+
+    Raises
+    ------
+    ValueError
+        For a kind not in :data:`MEDIUM_KINDS`.
+    """
+    if kind not in MEDIUM_KINDS:
+        raise ValueError(f"unknown medium kind {kind!r}; known: {sorted(MEDIUM_KINDS)}")
+    return MEDIUM_KINDS[kind](**parameters)

@@ -20,11 +20,13 @@ Physical model
   an ``(n_out g) x n_in`` product however many mirrors a feature uses, and the repeated
   mirrors are never materialised.
 * **Reference.** The other mirrors of the DMD, all ON in reference frames, reach the camera
-  through the same medium as a static field ``s``. A sum of many independent columns of an
-  i.i.d. circular Gaussian medium is itself circular Gaussian, so ``s`` is drawn as
-  ``sqrt(P_ref) CN(0, 1)`` per grain (seeded), with ``P_ref = reference_ratio / 2``: the
-  reference-to-signal power ratio is taken against a frame with half the signal mirrors ON
-  (``<|T x|**2> = 1/2``). When the reference mirrors are OFF they leak ``c s``.
+  through the same medium as a static field ``s``, which the medium computes
+  (:meth:`lightsim.media.Medium.reference_field`; for :class:`~lightsim.media.GaussianMedium`
+  a sum of many independent columns is itself circular Gaussian and independent of the
+  signal columns, so ``s`` is drawn as ``sqrt(P_ref) CN(0, 1)`` per grain), with
+  ``P_ref = reference_ratio / 2``: the reference-to-signal power ratio is taken against a
+  frame with half the signal mirrors ON (``<|T x|**2> = 1/2``). When the reference
+  mirrors are OFF they leak ``c s``.
 * **Speckle grains.** Each camera pixel integrates ``grains`` independent speckle grains
   (the medium has ``n_out * grains`` outputs, summed in groups of ``grains``): the contrast
   of a pixel's intensity falls as ``1 / sqrt(grains)`` (Goodman, *Speckle Phenomena in
@@ -86,11 +88,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _kernels, checks
+from . import _kernels, checks, streams
 from .camera import Camera
 from .dmd import DMD, MacroPixelLayout, SeparatedBitPlanEncoder
 from .holography import reference_projection
-from .media import GaussianMedium
+from .media import GaussianMedium, Medium
 
 PLANCK = 6.62607015e-34  # J s (exact, SI 2019)
 SPEED_OF_LIGHT = 299792458.0  # m / s (exact)
@@ -222,30 +224,6 @@ class FrameStatistics:
                     mean_exposure=self.mean_exposure)
 
 
-def _derived_seed(seed, index):
-    """A 63-bit seed for sub-stream ``index`` of ``seed`` (independent streams)."""
-    return int(_kernels.stream_key_reference(seed, index) >> np.uint64(1))
-
-
-def _complex_gaussian(seed, n, power):
-    """``n`` circular complex Gaussian values of mean power ``power`` (complex64)."""
-    z = np.random.default_rng(seed).standard_normal((2, n))
-    return (np.sqrt(power / 2) * (z[0] + 1j * z[1])).astype(np.complex64)
-
-
-def _counter_normals(seed, stream, first, n):
-    """Standard normals number ``first .. first + n - 1`` of a counter-based stream.
-
-    Box-Muller on uniforms ``2 i`` and ``2 i + 1`` of ``stream_key(seed, stream)``: value
-    ``i`` is a pure function of ``(seed, stream, i)``, whatever the batch it is drawn in.
-    """
-    key = _kernels.stream_key_reference(seed, stream)
-    index = np.arange(first, first + n, dtype=np.uint64)
-    u1 = _kernels.uniform_open_reference(key, 2 * index)
-    u2 = _kernels.uniform_open_reference(key, 2 * index + 1)
-    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
-
-
 class OPU:
     """A simulated optical processing unit.
 
@@ -261,8 +239,8 @@ class OPU:
         Seeds the medium, the reference field, the DMD defects, the camera noise and the
         bench's temporal noise (each through its own stream): the same seed gives the same
         numbers bit for bit.
-    medium : GaussianMedium, optional
-        A medium with ``N`` inputs (:attr:`n_mirrors`: ``n_in``, or the macro-pixel region)
+    medium : lightsim.media.Medium, optional
+        Any medium with ``N`` inputs (:attr:`n_mirrors`: ``n_in``, or the macro-pixel region)
         and ``n_out * grains`` outputs; default a ``GaussianMedium`` seeded from ``seed``.
     dmd : DMD, optional
         Default built from ``dmd_shape``, ``pitch``, ``contrast``, ``dead_fraction``.
@@ -363,16 +341,15 @@ class OPU:
             # folding streams T once: no need to keep a large dense copy
             medium = GaussianMedium(self.n_mirrors, n_grains, seed=self._substream(1),
                                     cache="auto" if self.layout is None else False)
-        if not isinstance(medium, GaussianMedium):
-            raise TypeError(f"medium must be a GaussianMedium, got {type(medium).__name__}")
+        if not isinstance(medium, Medium):
+            raise TypeError(f"medium must be a lightsim.Medium, got {type(medium).__name__}")
         if (medium.n_out, medium.n_in) != (n_grains, self.n_mirrors):
             raise ValueError(f"medium has shape (n_out, n_in) = ({medium.n_out}, "
                              f"{medium.n_in}), expected (n_out * grains, signal mirrors) = "
                              f"({n_grains}, {self.n_mirrors})")
         self.medium = medium
         self._folded = None
-        self.reference = _complex_gaussian(self._substream(3), n_grains,
-                                           self.reference_ratio / 2)
+        self.reference = self._reference_through(medium)
         self._mirror_power = self._mirror_powers()
         self.camera = self._build_camera(config["camera"], exposure)
         self.cost = Cost(self.frame_rate, self.device_power)
@@ -477,7 +454,7 @@ class OPU:
     # ------------------------------------------------------------------ construction
     def _substream(self, index):
         """A 63-bit seed for sub-component ``index``, derived from the OPU seed."""
-        return _derived_seed(self.seed, index)
+        return streams.derived_seed(self.seed, index)
 
     def _build_camera(self, spec, exposure):
         if spec is None:
@@ -491,6 +468,14 @@ class OPU:
             return Camera(**dict(spec, exposure=self.exposure, seed=self._substream(4)))
         raise TypeError(f"camera must be a Camera, a dict of Camera keywords or None, got "
                         f"{type(spec).__name__}")
+
+    def _reference_through(self, medium):
+        """The reference field per grain: the reference mirrors' light through ``medium``."""
+        reference = medium.reference_field(self.reference_ratio / 2, self._substream(3))
+        if reference.shape != (self.n_out * self.grains,):
+            raise ValueError(f"{type(medium).__name__}.reference_field returned shape "
+                             f"{reference.shape}, expected ({self.n_out * self.grains},)")
+        return reference
 
     @property
     def sensor_pixels(self) -> int:
@@ -613,10 +598,10 @@ class OPU:
         phasor = np.ones(n, dtype=np.complex128)
         if self.power_noise > 0:  # log-normal of mean 1 and relative rms power_noise
             s2 = math.log1p(self.power_noise**2)
-            power = np.exp(math.sqrt(s2) * _counter_normals(self._substream(6), 0, first, n)
+            power = np.exp(math.sqrt(s2) * streams.counter_normals(self._substream(6), 0, first, n)
                            - s2 / 2)
         if self.phase_jitter > 0:
-            phase = self.phase_jitter * _counter_normals(self._substream(7), 0, first, n)
+            phase = self.phase_jitter * streams.counter_normals(self._substream(7), 0, first, n)
             phasor = np.exp(1j * phase)
         return power, phasor
 
@@ -861,14 +846,16 @@ class OPU:
             seed = self._substream(100 + self._drifts)
         seed = checks.integer("seed", seed, minimum=0)
         self.medium = self.medium.drift(rho, seed=seed)
-        if self._folded is not None:  # fold is linear in T: update it with the fold of W
-            keep, fresh = np.float32(rho), np.float32(np.sqrt(1 - rho**2))
-            self._folded = tuple(keep * old + fresh * new for old, new in
-                                 zip(self._folded, self._fold_of(self.medium.innovation())))
-        fresh = _complex_gaussian(_derived_seed(seed, 5), self.reference.size,
-                                  self.reference_ratio / 2)
-        self.reference = (rho * self.reference + np.sqrt(1 - rho**2) * fresh).astype(
-            np.complex64)
+        if self._folded is not None:
+            try:  # the fold is linear in T: update it with the fold of W
+                innovation = self.medium.innovation()
+            except NotImplementedError:
+                self._folded = self._fold_of(self.medium)
+            else:
+                keep, fresh = np.float32(rho), np.float32(np.sqrt(1 - rho**2))
+                self._folded = tuple(keep * old + fresh * new for old, new in
+                                     zip(self._folded, self._fold_of(innovation)))
+        self.reference = self._reference_through(self.medium)
         return self
 
 

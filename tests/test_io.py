@@ -193,3 +193,17 @@ def test_dense_matrix_of_wrong_shape_is_refused(tmp_path):
         f["matrix"] = np.zeros((3, 6), np.complex64)
     with pytest.raises(io.FormatError, match="matrix"):
         io.load_medium(path)
+
+
+def test_media_are_saved_and_loaded_by_kind(tmp_path):
+    path = io.save_medium(tmp_path / "m.h5", GaussianMedium(6, 4, seed=1).drift(0.5, 2))
+    with h5py.File(path, "r") as f:
+        assert f.attrs["medium_kind"] == "gaussian"
+    np.testing.assert_array_equal(io.load_medium(path).matrix(),
+                                  GaussianMedium(6, 4, seed=1).drift(0.5, 2).matrix())
+    with h5py.File(path, "a") as f:
+        f.attrs["medium_kind"] = "slab"
+    with pytest.raises(io.FormatError, match="unknown medium kind 'slab'"):
+        io.load_medium(path)
+    with pytest.raises(TypeError, match="lightsim.Medium"):
+        io.save_medium(tmp_path / "x.h5", np.ones((2, 2)))

@@ -136,19 +136,19 @@ def test_adjoint_dot_product_identity(dtype, cache):
     x = rng.standard_normal((3, 40)) + 1j * rng.standard_normal((3, 40))
     y = rng.standard_normal((3, 65)) + 1j * rng.standard_normal((3, 65))
     lhs = np.vdot(medium.apply(x), y)
-    rhs = np.vdot(x, medium.adjoint_apply(y))
+    rhs = np.vdot(x, medium.adjoint(y))
     assert abs(lhs - rhs) <= TOL[np.dtype(dtype)] * np.linalg.norm(x) * np.linalg.norm(y) * 10
     T = medium.matrix().astype(np.complex128)
-    assert _relative_error(medium.adjoint_apply(y), y @ T.conj()) < TOL[np.dtype(dtype)]
+    assert _relative_error(medium.adjoint(y), y @ T.conj()) < TOL[np.dtype(dtype)]
     real_y = rng.random((2, 65)) < 0.5
-    assert _relative_error(medium.adjoint_apply(real_y), real_y @ T.conj()) < TOL[
+    assert _relative_error(medium.adjoint(real_y), real_y @ T.conj()) < TOL[
         np.dtype(dtype)]
 
 
 def test_empty_batch():
     medium = GaussianMedium(8, 5, cache=False)
     assert medium.apply(np.zeros((0, 8), bool)).shape == (0, 5)
-    assert medium.adjoint_apply(np.zeros((0, 5))).shape == (0, 8)
+    assert medium.adjoint(np.zeros((0, 5))).shape == (0, 8)
 
 
 # ---------------------------------------------------------------------------- statistics
@@ -279,7 +279,7 @@ def test_bad_input():
     with pytest.raises(TypeError, match="numeric"):
         medium.apply(np.full((1, 10), "a"))
     with pytest.raises(ValueError, match=r"Y must have shape \(n_samples, 4\)"):
-        medium.adjoint_apply(np.zeros((1, 10)))
+        medium.adjoint(np.zeros((1, 10)))
     with pytest.raises(ValueError, match="n_in"):
         GaussianMedium(0, 4)
     with pytest.raises(TypeError, match="n_out"):
@@ -325,3 +325,91 @@ def test_marchenko_pastur_cdf_is_a_cdf():
     # quarter circle: P(s <= 1) = (sqrt(3)/2 + pi/3) / pi for a square matrix
     assert mp_cdf(1.0, 1.0)[0] == pytest.approx((np.sqrt(3) / 2 + np.pi / 3) / np.pi,
                                                abs=1e-9)
+
+
+# ---------------------------------------------------------------------------- protocol
+
+
+def _through_columns(medium, n_signal, power):
+    """The reference field computed the long way: the sum of the reference mirrors' columns."""
+    n_reference = medium.n_in - n_signal
+    amplitude = np.sqrt(power * medium.n_in / n_reference)  # E|sum|^2 = n_ref a^2 / n_in
+    frames = np.zeros((1, medium.n_in), np.float32)
+    frames[0, n_signal:] = amplitude
+    return medium.apply(frames)[0].astype(np.complex128)
+
+
+def test_reference_shortcut_has_the_law_of_the_reference_columns():
+    """GaussianMedium.reference_field draws CN(0, power) instead of summing the reference
+    mirrors' columns: both are circular Gaussian of that power, with exponential intensity,
+    uncorrelated with the signal columns, and they drift with the same correlation."""
+    from scipy import stats
+
+    n_out, n_signal, n_reference, power, rho = 20_000, 30, 60, 0.5, 0.6
+    wide = GaussianMedium(n_signal + n_reference, n_out, seed=11)
+    signal = GaussianMedium(n_signal, n_out, seed=12)
+    for s, medium, drifted in (
+            (_through_columns(wide, n_signal, power), wide, wide.drift(rho, seed=3)),
+            (signal.reference_field(power, seed=7).astype(np.complex128), signal,
+             signal.drift(rho, seed=3))):
+        intensity = np.abs(s) ** 2
+        se = intensity.std() / np.sqrt(n_out)
+        assert abs(intensity.mean() - power) < K_SE * se
+        assert abs(np.mean(s**2)) < K_SE * power / np.sqrt(n_out)  # circular: E s^2 = 0
+        assert stats.kstest(intensity / power, "expon").pvalue > 1e-3
+        columns = medium.matrix()[:, :n_signal].astype(np.complex128)
+        corr = np.abs(columns.conj().T @ s) / np.sqrt(
+            (np.abs(columns) ** 2).sum(0) * (np.abs(s) ** 2).sum())
+        assert corr.max() < K_SE / np.sqrt(n_out)
+        s2 = (_through_columns(drifted, n_signal, power) if medium is wide
+              else drifted.reference_field(power, seed=7).astype(np.complex128))
+        measured = np.vdot(s, s2).real / np.sqrt(np.vdot(s, s).real * np.vdot(s2, s2).real)
+        assert abs(measured - rho) < K_SE * (1 - rho**2) / np.sqrt(n_out)
+
+
+def test_reference_field_after_drifts_is_its_history_bit_for_bit():
+    medium = GaussianMedium(5, 40, seed=1)
+    chain = medium
+    for rho, seed in ((0.9, 3), (0.5, 2**63 + 1), (0.99, 4)):
+        chain.reference_field(0.5, 9)  # cached, so the next one updates it in one step
+        chain = chain.drift(rho, seed)
+    rebuilt = GaussianMedium(**chain.parameters())  # no parent: replays the history
+    np.testing.assert_array_equal(_bits(rebuilt.reference_field(0.5, 9)),
+                                  _bits(chain.reference_field(0.5, 9)))
+    assert not np.array_equal(chain.reference_field(0.5, 9), medium.reference_field(0.5, 9))
+    assert not np.array_equal(chain.reference_field(0.5, 9), chain.reference_field(0.5, 8))
+
+
+def test_default_matrix_is_apply_on_unit_vectors():
+    class Diagonal(media.Medium):
+        kind = "diagonal-test"
+        MATRIX_LIMIT = 100
+
+        def __init__(self, d):
+            self.d = np.asarray(d, np.complex64)
+            self.n_in = self.n_out = self.d.size
+            self.dtype = self.d.dtype
+
+        def apply(self, X):
+            return np.asarray(X, np.complex64) * self.d
+
+        def adjoint(self, Y):
+            return np.asarray(Y, np.complex64) * self.d.conj()
+
+        drift = reference_field = parameters = None
+
+    d = np.arange(1, 6) * (1 + 1j)
+    np.testing.assert_array_equal(Diagonal(d).matrix(), np.diag(d).astype(np.complex64))
+    np.testing.assert_array_equal(Diagonal(d).matrix(rows=[4]), np.diag(d)[[4]])
+    with pytest.raises(ValueError, match="apply it"):
+        Diagonal(np.ones(11)).matrix()
+    with pytest.raises(NotImplementedError, match="innovation"):
+        Diagonal(d).innovation()
+
+
+def test_media_are_rebuilt_by_kind():
+    medium = GaussianMedium(4, 3, seed=5).drift(0.5, 1)
+    again = media.medium_from_parameters(medium.kind, medium.parameters())
+    np.testing.assert_array_equal(again.matrix(), medium.matrix())
+    with pytest.raises(ValueError, match="unknown medium kind 'slab'"):
+        media.medium_from_parameters("slab", {})

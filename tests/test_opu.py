@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 import validation
 from lightsim import OPU, GaussianMedium, _kernels
+from lightsim.media import Medium
 from lightsim.opu import PLANCK, PRESETS, SPEED_OF_LIGHT
 
 
@@ -255,6 +256,76 @@ def test_custom_medium_is_used():
     medium = GaussianMedium(20, 30, seed=42)
     opu = OPU(20, 30, preset="ideal", medium=medium)
     assert opu.medium is medium
+
+
+class DenseMedium(Medium):
+    """A medium given by its matrix, with a drift that is not of the innovation form.
+
+    Its drift multiplies every entry by a seeded random phase: the OPU must refold.
+    """
+
+    kind = "dense-test"
+
+    def __init__(self, matrix, reference_seed=0):
+        self.T = np.asarray(matrix, dtype=np.complex64)
+        self.n_out, self.n_in = self.T.shape
+        self.dtype = self.T.dtype
+        self.reference_seed = reference_seed
+
+    def apply(self, X):
+        return np.asarray(X, dtype=np.complex64) @ self.T.T
+
+    def adjoint(self, Y):
+        return np.asarray(Y, dtype=np.complex64) @ self.T.conj()
+
+    def drift(self, rho, seed):
+        phases = np.random.default_rng(seed).uniform(0, 2 * np.pi * (1 - rho), self.T.shape)
+        return DenseMedium(self.T * np.exp(1j * phases), self.reference_seed + 1)
+
+    def reference_field(self, power, seed):
+        rng = np.random.default_rng([seed, self.reference_seed])
+        z = rng.standard_normal((2, self.n_out))
+        return (np.sqrt(power / 2) * (z[0] + 1j * z[1])).astype(np.complex64)
+
+    def parameters(self):
+        return {"matrix": self.T.copy(), "reference_seed": self.reference_seed}
+
+
+def _dense(seed, n_out, n_in):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal((n_out, n_in))
+            + 1j * rng.standard_normal((n_out, n_in))) / np.sqrt(2 * n_in)
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**31), grains=st.integers(1, 3), macro=st.booleans())
+def test_any_medium_drives_the_instrument(seed, grains, macro):
+    """A foreign Medium: transform, linear_transform and a drift without innovation()."""
+    layout = dict(dmd_shape=(12, 30), macro_pixels=(2, 3)) if macro else {}
+    probe = OPU(6, 8, preset="ideal", grains=grains, **layout)
+    medium = DenseMedium(_dense(seed, 8 * grains, probe.n_mirrors))
+    opu = OPU(6, 8, preset="ideal", seed=seed, grains=grains, medium=medium, **layout)
+    x = _binary(seed, 5, 6)
+    D = opu.signal_matrix()
+    fields = D @ x.T.astype(np.float64) + medium.apply(
+        opu.dmd.effective_input(np.zeros((1, opu.n_mirrors), bool)))[0][:, None]
+    exact = (np.abs(fields.T.reshape(5, 8, grains)) ** 2).sum(axis=2)
+    np.testing.assert_allclose(opu.transform(x), exact, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(opu.linear_transform(x), x @ opu.effective_matrix().T,
+                               atol=1e-4 * np.abs(x @ opu.effective_matrix().T).max())
+    opu.drift(0.5)
+    assert isinstance(opu.medium, DenseMedium) and opu.medium is not medium
+    np.testing.assert_array_equal(opu.reference, opu.medium.reference_field(
+        opu.reference_ratio / 2, opu._substream(3)))
+    if macro:  # refolded from the drifted medium, not updated from an innovation
+        np.testing.assert_allclose(opu._fold()[0], opu._fold_of(opu.medium)[0], atol=0)
+
+
+def test_medium_protocol_is_required():
+    with pytest.raises(TypeError, match="lightsim.Medium"):
+        OPU(4, 4, medium=np.ones((4, 4)))
+    with pytest.raises(TypeError, match="abstract"):
+        type("Half", (Medium,), {"apply": lambda self, X: X})()
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
