@@ -3,12 +3,13 @@
 Stages (one module each, see ``DESIGN.md`` for the whole chain): :mod:`~lightsim.grid`
 (sampling), :mod:`~lightsim.propagation` (free-space propagation), :mod:`~lightsim.dmd`
 (binary input and encoders), :mod:`~lightsim.media` (the ``Medium`` protocol and
-transmission matrices), :mod:`~lightsim.streams` (seeded random streams),
-:mod:`~lightsim.camera` (EMVA 1288 detector), :mod:`~lightsim.holography` (linear readout from
-intensities), :mod:`~lightsim.opu` (the instrument) and :mod:`~lightsim.io` (HDF5 storage).
+transmission matrices), :mod:`~lightsim.camera` (EMVA 1288 detector),
+:mod:`~lightsim.holography` (linear readout from intensities), :mod:`~lightsim.readout`
+(holographic readout schemes), :mod:`~lightsim.opu` (the instrument), :mod:`~lightsim.io`
+(HDF5 storage) and :mod:`~lightsim.streams` (seeded random streams).
 """
 
-from . import checks, io
+from . import checks, io, readout
 from .camera import Camera, PhotonTransfer, photon_transfer
 from .dmd import (
     DMD,
@@ -74,6 +75,7 @@ __all__ = [
     "phase_shifting",
     "photon_transfer",
     "propagate",
+    "readout",
     "reference_projection",
     "ternary",
     "ternary_values",

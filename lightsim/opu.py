@@ -90,9 +90,10 @@ import numpy as np
 
 from . import _kernels, checks, streams
 from .camera import Camera
-from .dmd import DMD, MacroPixelLayout, SeparatedBitPlanEncoder
+from .dmd import DMD, MacroPixelLayout
 from .holography import reference_projection
 from .media import GaussianMedium, Medium
+from .readout import Readout, readout_for
 
 PLANCK = 6.62607015e-34  # J s (exact, SI 2019)
 SPEED_OF_LIGHT = 299792458.0  # m / s (exact)
@@ -718,15 +719,24 @@ class OPU:
         """Mean DN per unit field intensity of a pixel at :attr:`exposure` (1 if ideal)."""
         return self._counts_per_unit_intensity(self.exposure)
 
-    def _cross_term(self, X, exposure):
-        """``2 (1 - c)**2 Re(conj(s) T g x)`` per pixel (DN), two frames per binary row."""
-        fields = self._fields(X)
+    def cross_term(self, rows, exposure):
+        """``2 (1 - c)**2 Re(conj(s) T g x)`` per pixel (DN) of binary ``rows``.
+
+        Shows each row twice, reference ON and OFF, and subtracts the calibration (rescaled
+        to ``exposure``); a measurement primitive of the readout schemes
+        (:mod:`lightsim.readout`), inside a call (frames are counted by the caller).
+        """
+        fields = self._fields(rows)
         with_ref = self._frames(fields, 1.0, exposure)
         without = self._frames(fields, self.leak, exposure)
         calibration = self._calibration * self._counts_per_unit_intensity(exposure)
         return reference_projection(with_ref, without, calibration)
 
-    def linear_transform(self, X, *, encoding="auto", n_bits=8):
+    def reference_on(self, rows, exposure):
+        """The reference-ON frames of binary ``rows`` (DN, float64): a readout primitive."""
+        return self._frames(self._fields(rows), 1.0, exposure)
+
+    def linear_transform(self, X, *, encoding="auto", n_bits=8, readout=None):
         """Linear projection ``~ X @ B.T`` recovered from intensities (``B``: see below).
 
         Parameters
@@ -734,9 +744,14 @@ class OPU:
         X : ndarray ``(n_samples, n_in)``
             Binary (bool or 0/1), ternary (-1/0/1) or real input.
         encoding : {"auto", "binary", "ternary", "bitplanes"}
-            ``"auto"`` picks binary, ternary or sign bit planes from the values of ``X``.
+            ``"auto"`` picks binary, ternary or sign bit planes from the values of ``X``; the
+            scheme is then :func:`lightsim.readout.readout_for` of the encoding and the OPU's
+            ``holography``.
         n_bits : int
             Bits per sign for real input (``encoding="bitplanes"``).
+        readout : lightsim.readout.Readout, optional
+            The readout scheme itself (then ``encoding`` and ``n_bits`` must be left at
+            their defaults).
 
         Returns
         -------
@@ -746,51 +761,28 @@ class OPU:
         X = checks.finite_array("X", X, min_ndim=2, complex_ok=False)
         if X.ndim != 2 or X.shape[1] != self.n_in:
             raise ValueError(f"X must have shape (n_samples, {self.n_in}), got {X.shape}")
-        checks.choice("encoding", encoding, ENCODINGS)
-        if encoding == "auto":
-            encoding = _detect_encoding(X)
-        if encoding == "ternary" and not np.isin(X, (-1, 0, 1)).all():
-            raise ValueError("X must contain only -1, 0 and 1 for encoding='ternary'")
-        if encoding == "binary":
-            X = self._check_binary(X)
+        if readout is None:
+            checks.choice("encoding", encoding, ENCODINGS)
+            if encoding == "auto":
+                encoding = _detect_encoding(X)
+            readout = readout_for(encoding, self.holography, n_bits)
+        elif not isinstance(readout, Readout):
+            raise TypeError(f"readout must be a lightsim.readout.Readout, got "
+                            f"{type(readout).__name__}")
+        elif encoding != "auto" or n_bits != 8:
+            raise ValueError("give either readout or encoding / n_bits, not both")
+        X = readout.check(X)
         if self._calibration is None:
             self.calibrate()  # its own call: its frames and wall time are counted there
         t0 = time.perf_counter()
-        n = X.shape[0]
-        if encoding == "binary":
-            positive, negative = X, None
-        elif encoding == "ternary":
-            positive, negative = X > 0, X < 0
-        else:
-            n_bits = checks.integer("n_bits", n_bits, minimum=1, maximum=16)
-            encoder = SeparatedBitPlanEncoder(n_bits=n_bits).fit(X)
-            planes = encoder.transform(X)  # (2 n_bits, n, n_in) bool, x+ planes then x-
-            positive = planes[:n_bits].reshape(-1, self.n_in)
-            negative = planes[n_bits:].reshape(-1, self.n_in)
         self._begin_call()
-        shown = positive if negative is None else np.concatenate([positive, negative])
+        shown = readout.patterns(X)
         exposure = self._call_exposure(self.mean_intensity(shown, 1.0).max(initial=0.0))
-        if negative is None:
-            y, frames = self._cross_term(positive, exposure), 2 * n
-        else:
-            y, frames = self._signed_projection(positive, negative, exposure)
-        if encoding == "bitplanes":
-            y = encoder.recombine(y.reshape(n_bits, n, self.n_out))
-        y = y / self._counts_per_unit_intensity(exposure)
+        y = readout.project(self, X, exposure) / self._counts_per_unit_intensity(exposure)
         if self.normalize_rows:
             y = y / np.abs(self.reference_per_pixel)
-        self._end_call(frames, t0)
+        self._end_call(X.shape[0] * readout.frames_per_row, t0)
         return y
-
-    def _signed_projection(self, positive, negative, exposure):
-        """Projection of ``x+ - x-`` with the configured holography scheme, and its frames."""
-        n = positive.shape[0]
-        if self.holography == "4-frame":
-            both = self._cross_term(np.concatenate([positive, negative]), exposure)
-            return both[:n] - both[n:], 4 * n
-        fields = self._fields(np.concatenate([positive, negative]))
-        frames = self._frames(fields, 1.0, exposure)
-        return (1.0 - self.leak) * (frames[:n] - frames[n:]), 2 * n
 
     @property
     def reference_per_pixel(self) -> np.ndarray:

@@ -175,7 +175,7 @@ def scaling_parser() -> argparse.ArgumentParser:
     p.add_argument("--camera-pixels", type=int, default=o.camera_pixels,
                    help="outputs read per frame")
     p.add_argument("--optical-power", type=float, default=o.power, help="OPU W")
-    p.add_argument("--readout", choices=tuple(scaling.READOUT_FRAMES), default=o.readout)
+    p.add_argument("--readout", choices=tuple(scaling.READOUTS), default=o.readout)
     p.add_argument("--bits", type=int, default=None,
                    help="bit planes (only with the sign bit plane readouts)")
     p.add_argument("--link-bandwidth", type=float, default=o.link_bandwidth,

@@ -34,8 +34,9 @@ Per sample (token):
   step time = accelerator time + optical time; ``True`` (**overlapped**): the projection of
   one batch runs while the accelerator works on another (pipelining with errors delayed by
   one step), step time = max of the two. The 1.5x bound holds in both.
-* **Optical time**: ``frames * frame_time`` with ``frames = READOUT_FRAMES[readout]
-  (x bits for sign bit planes) * ceil(S / camera_pixels) * ceil(d_e / dmd_mirrors)`` (tiled
+* **Optical time**: ``frames * frame_time`` with ``frames = frames_per_row *
+  ceil(S / camera_pixels) * ceil(d_e / dmd_mirrors)``, ``frames_per_row`` that of the
+  readout scheme (:mod:`lightsim.readout`; bit planes included) (tiled
   over several frames when the outputs exceed the camera's read region or the input the DMD)
   and ``frame_time = max(1 / frame_rate, pixels_read * bytes_per_pixel / link_bandwidth)``,
   ``pixels_read = min(S, camera_pixels)`` (the region of interest read every frame): the
@@ -92,7 +93,7 @@ pixels x 1.9 kHz, counted 4.1e15, 2.7x the claim.
 * ``bytes_per_pixel = 1``: **documented** (8-bit camera; lightonml returns ``uint8``
   outputs).
 * ``readout = "ternary 4-frame"``: the ternarised error with 4-frame holography of the
-  ``lightsim`` study (frames per readout in :data:`READOUT_FRAMES`).
+  ``lightsim`` study (frames per readout from :data:`READOUTS`).
 
 At the defaults the link is not binding (10^6 B / 2 GB/s = 0.5 ms < 1 / 1440 s); reading the
 whole 2040 x 1088 sensor would cap the frame rate at 900 frames/s.
@@ -121,22 +122,25 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lightsim import checks
+from lightsim import checks, readout
 
 ARCHITECTURES = ("mlp", "transformer")
 
-#: Frames per signed projection of each readout scheme (per bit plane for the sign bit
-#: planes, which multiply it by ``bits``): binary error with 2-frame holography, ternary
-#: error with 4-frame holography (``e+`` and ``e-``, reference ON and OFF), ternary error with
-#: 2-frame holography, sign bit planes with 4- or 2-frame holography.
-READOUT_FRAMES = {
-    "binary 2-frame": 2,
-    "ternary 4-frame": 4,
-    "2-frame holography": 2,
-    "sign bit planes 4-frame": 4,
-    "sign bit planes 2-frame": 2,
+#: The readout schemes of :mod:`lightsim.readout` by name, as factories of ``bits`` (bit
+#: planes per sign; ignored but for the sign bit planes): binary error with 2-frame
+#: holography, ternary error with 4-frame holography (``e+`` and ``e-``, reference ON and
+#: OFF), ternary error with 2-frame holography, sign bit planes with 4- or 2-frame
+#: holography. Their frames per projection come from the objects themselves.
+READOUTS = {
+    "binary 2-frame": lambda bits: readout.BinaryHolography(),
+    "ternary 4-frame": lambda bits: readout.TernaryHolography(),
+    "2-frame holography": lambda bits: readout.TwoFrameHolography(),
+    "sign bit planes 4-frame": lambda bits: readout.SignBitPlanes(
+        bits, readout.TernaryHolography()),
+    "sign bit planes 2-frame": lambda bits: readout.SignBitPlanes(
+        bits, readout.TwoFrameHolography()),
 }
-#: Readouts of :data:`READOUT_FRAMES` whose frames are per bit plane (times ``bits``).
+#: Readouts of :data:`READOUTS` made of bit planes (``bits`` required).
 BIT_PLANE_READOUTS = ("sign bit planes 4-frame", "sign bit planes 2-frame")
 
 #: Operations counted per multiply-accumulate of the random matrix in :attr:`Optical.ops`.
@@ -202,7 +206,7 @@ class Optical:
     power : float
         Whole-device power (W): laser, DMD, camera and electronics.
     readout : str
-        A key of :data:`READOUT_FRAMES`.
+        A key of :data:`READOUTS`.
     bits : int or None
         Bit planes, required by (and only allowed with) the sign bit plane readouts.
     link_bandwidth : float
@@ -232,7 +236,7 @@ class Optical:
         checks.integer("dmd_mirrors", self.dmd_mirrors, minimum=1)
         checks.integer("camera_pixels", self.camera_pixels, minimum=1)
         checks.integer("bytes_per_pixel", self.bytes_per_pixel, minimum=1)
-        checks.choice("readout", self.readout, READOUT_FRAMES)
+        checks.choice("readout", self.readout, READOUTS)
         if self.readout in BIT_PLANE_READOUTS:
             if self.bits is None:
                 raise ValueError(f"bits must be given for readout {self.readout!r}")
@@ -245,9 +249,8 @@ class Optical:
 
     @property
     def frames_per_projection(self) -> int:
-        """Frames for one signed projection of one sample (:data:`READOUT_FRAMES`)."""
-        planes = self.bits if self.readout in BIT_PLANE_READOUTS else 1
-        return READOUT_FRAMES[self.readout] * planes
+        """Frames for one signed projection of one sample (the scheme's ``frames_per_row``)."""
+        return READOUTS[self.readout](self.bits).frames_per_row
 
     def frame_time(self, pixels_read):
         """Time per frame (s): ``max(1 / frame_rate, pixels * bytes / link_bandwidth)``."""
@@ -407,7 +410,7 @@ LANDMARKS = (("BERT-large", "transformer", 1024, 24), ("GPT-2 XL", "transformer"
 
 def assumptions(digital: Digital = Digital(), optical: Optical = Optical()) -> str:
     """The model's assumptions as text (printed on the figure and by the CLI)."""
-    planes = "" if optical.bits is None else f" x {optical.bits} bit planes"
+    planes = "" if optical.bits is None else f", {optical.bits} bit planes"
     mode = ("overlapped (step = max of accelerator and OPU times)" if optical.overlap else
             "sequential (step = accelerator time + OPU time)")
     return "\n".join((
@@ -424,7 +427,7 @@ def assumptions(digital: Digital = Digital(), optical: Optical = Optical()) -> s
         f"gradient) 2 FLOPs per weight, weights read once per batch. Backprop = 3 passes; "
         f"digital DFA = forward + weight gradient + B e GEMM (2 S d_e FLOPs); optical DFA = "
         f"forward + weight gradient + OPU projection, {mode}. OPU: "
-        f"{READOUT_FRAMES[optical.readout]} frames ({optical.readout}{planes}) x "
+        f"{optical.frames_per_projection} frames ({optical.readout}{planes}) x "
         f"ceil(S / pixels) x ceil(d_e / mirrors), each max(1 / frame rate, pixels read x "
         f"B/pixel / link). Energy = accelerator W x busy time + OPU W x optical time.",
         "S = depth x width outputs; d_e = 10 classes (MLP: L W^2 weights) or d_model "

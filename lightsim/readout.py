@@ -1,0 +1,185 @@
+"""Readout schemes: how a linear projection is recovered from camera intensities.
+
+A camera records intensities ``|T a(x) + s|**2``; a linear projection ``x -> B x`` is read
+by reference holography, with frames shown with the reference mirrors ON and OFF (see
+:mod:`lightsim.opu`, readout). Each scheme is an object that knows which binary patterns it
+shows for an input, how many frames one input row costs (:attr:`Readout.frames_per_row`,
+which the scaling model of :mod:`dfa.study.scaling` reads) and how it combines the
+measurements; :meth:`lightsim.OPU.linear_transform` dispatches on it. A new scheme is one new
+subclass: it asks the instrument for two measurements only,
+
+* ``instrument.cross_term(rows, exposure)``: the calibrated reference-ON minus reference-OFF
+  difference of binary ``rows`` (two frames each), ``2 (1 - c)**2 Re(conj(s) T g x)``;
+* ``instrument.reference_on(rows, exposure)``: the reference-ON frames of ``rows`` (one
+  frame each), and ``instrument.leak`` (the OFF mirrors' field amplitude ``c``).
+
+Schemes: :class:`BinaryHolography` (binary input, 2 frames), :class:`TernaryHolography`
+(``x = x+ - x-``, 4 frames), :class:`TwoFrameHolography` (``x+ + r`` and ``x- + r`` only, 2
+frames, with a signal-signal bias) and :class:`SignBitPlanes` (real input as ``n_bits``
+sign bit planes, each read by a signed scheme).
+"""
+
+from __future__ import annotations
+
+import abc
+
+import numpy as np
+
+from . import checks
+from .dmd import SeparatedBitPlanEncoder, check_binary
+
+
+class Readout(abc.ABC):
+    """A holographic readout scheme (see the module docstring)."""
+
+    #: Name used by the scaling model and in messages.
+    name: str = ""
+
+    @property
+    @abc.abstractmethod
+    def frames_per_row(self) -> int:
+        """DMD frames shown per input row (calibration not included)."""
+
+    @abc.abstractmethod
+    def check(self, X) -> np.ndarray:
+        """``X`` as this scheme reads it; ``ValueError`` naming the values it cannot read."""
+
+    @abc.abstractmethod
+    def patterns(self, X) -> np.ndarray:
+        """The binary signal patterns ``(frames / 2 or frames, n_in)`` shown for ``X``."""
+
+    @abc.abstractmethod
+    def project(self, instrument, X, exposure) -> np.ndarray:
+        """Projection of ``X`` in DN (float64 ``(n_samples, n_out)``), at ``exposure`` (s)."""
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+class BinaryHolography(Readout):
+    """Binary input, reference ON and OFF: ``I(x + r) - I(x + c r) - C`` (2 frames a row)."""
+
+    name = "binary 2-frame"
+    frames_per_row = 2
+
+    def check(self, X):
+        return check_binary(X, "X")
+
+    def patterns(self, X):
+        return X
+
+    def project(self, instrument, X, exposure):
+        return instrument.cross_term(X, exposure)
+
+
+class _Signed(Readout):
+    """Readouts of ``x = x+ - x-`` for ternary input."""
+
+    def check(self, X):
+        X = np.asarray(X)
+        if not np.isin(X, (-1, 0, 1)).all():
+            raise ValueError(f"X must contain only -1, 0 and 1 for the {self.name} readout")
+        return X
+
+    def patterns(self, X):
+        return np.concatenate([X > 0, X < 0])
+
+    @abc.abstractmethod
+    def signed(self, instrument, positive, negative, exposure) -> np.ndarray:
+        """Projection of ``positive - negative`` (binary stacks of the same shape), DN."""
+
+    def project(self, instrument, X, exposure):
+        return self.signed(instrument, X > 0, X < 0, exposure)
+
+
+class TernaryHolography(_Signed):
+    """``x+`` and ``x-`` each read with the reference ON and OFF (4 frames a row).
+
+    The calibration term cancels identically between ``x+`` and ``x-``.
+    """
+
+    name = "ternary 4-frame"
+    frames_per_row = 4
+
+    def signed(self, instrument, positive, negative, exposure):
+        n = positive.shape[0]
+        both = instrument.cross_term(np.concatenate([positive, negative]), exposure)
+        return both[:n] - both[n:]
+
+
+class TwoFrameHolography(_Signed):
+    """Only ``x+ + r`` and ``x- + r`` (2 frames a row).
+
+    ``I(x+ + r) - I(x- + r) = 2 (1 - c) Re(conj(s) T g (x+ - x-)) + |T a+|**2 - |T a-|**2``,
+    scaled by ``1 - c`` to match the other schemes; the signal-signal term is a bias whose
+    size relative to the cross term falls as ``1 / sqrt(reference_ratio)``.
+    """
+
+    name = "2-frame holography"
+    frames_per_row = 2
+
+    def signed(self, instrument, positive, negative, exposure):
+        n = positive.shape[0]
+        frames = instrument.reference_on(np.concatenate([positive, negative]), exposure)
+        return (1.0 - instrument.leak) * (frames[:n] - frames[n:])
+
+
+class SignBitPlanes(Readout):
+    """Real input as ``n_bits`` sign bit planes (:class:`~lightsim.dmd.SeparatedBitPlanEncoder`),
+    each plane pair read by the signed scheme ``signed`` and recombined with weights ``2**-b``.
+
+    Parameters
+    ----------
+    n_bits : int
+        Bits per sign, 1 to 16.
+    signed : TernaryHolography or TwoFrameHolography
+        The scheme that reads each plane pair (default 4-frame).
+    """
+
+    def __init__(self, n_bits=8, signed=None):
+        self.n_bits = checks.integer("n_bits", n_bits, minimum=1, maximum=16)
+        signed = TernaryHolography() if signed is None else signed
+        if not isinstance(signed, _Signed):
+            raise TypeError(f"signed must be TernaryHolography() or TwoFrameHolography(), got "
+                            f"{signed!r}")
+        self.signed_readout = signed
+        self.name = f"sign bit planes {signed.frames_per_row}-frame"
+
+    @property
+    def frames_per_row(self) -> int:
+        return self.n_bits * self.signed_readout.frames_per_row
+
+    def check(self, X):
+        return np.asarray(X)
+
+    def _planes(self, X):
+        encoder = SeparatedBitPlanEncoder(n_bits=self.n_bits).fit(X)
+        planes = encoder.transform(X)  # (2 n_bits, n, n_in) bool, x+ planes then x-
+        n_in = X.shape[1]
+        return (encoder, planes[:self.n_bits].reshape(-1, n_in),
+                planes[self.n_bits:].reshape(-1, n_in))
+
+    def patterns(self, X):
+        _, positive, negative = self._planes(X)
+        return np.concatenate([positive, negative])
+
+    def project(self, instrument, X, exposure):
+        encoder, positive, negative = self._planes(X)
+        y = self.signed_readout.signed(instrument, positive, negative, exposure)
+        return encoder.recombine(y.reshape(self.n_bits, X.shape[0], -1))
+
+    def __repr__(self):
+        return f"SignBitPlanes(n_bits={self.n_bits}, signed={self.signed_readout!r})"
+
+
+def readout_for(encoding, holography="4-frame", n_bits=8) -> Readout:
+    """The scheme of an ``encoding`` (``"binary"``, ``"ternary"``, ``"bitplanes"``) and a
+    ``holography`` (``"4-frame"`` or ``"2-frame"``) for signed input."""
+    checks.choice("encoding", encoding, ("binary", "ternary", "bitplanes"))
+    checks.choice("holography", holography, ("4-frame", "2-frame"))
+    signed = TernaryHolography() if holography == "4-frame" else TwoFrameHolography()
+    if encoding == "binary":
+        return BinaryHolography()
+    if encoding == "ternary":
+        return signed
+    return SignBitPlanes(n_bits, signed)

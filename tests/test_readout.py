@@ -1,0 +1,98 @@
+"""Readout schemes: frames per row as the instrument counts them, dispatch, and a new scheme."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dfa.study import scaling
+from lightsim import OPU, readout
+
+
+def _inputs(kind, seed, n, n_in):
+    rng = np.random.default_rng(seed)
+    if kind == "binary":
+        return rng.random((n, n_in)) < 0.5
+    if kind == "ternary":
+        return rng.integers(-1, 2, (n, n_in))
+    return rng.normal(size=(n, n_in))
+
+
+SCHEMES = [(readout.BinaryHolography(), "binary"), (readout.TernaryHolography(), "ternary"),
+           (readout.TwoFrameHolography(), "ternary"),
+           (readout.SignBitPlanes(3), "real"),
+           (readout.SignBitPlanes(2, readout.TwoFrameHolography()), "real")]
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**31), n=st.integers(1, 5), scheme=st.sampled_from(SCHEMES))
+def test_frames_counted_are_frames_per_row(seed, n, scheme):
+    scheme, kind = scheme
+    opu = OPU(7, 9, preset="lighton", seed=seed)
+    opu.calibrate()
+    before = opu.cost.frames
+    opu.linear_transform(_inputs(kind, seed, n, 7), readout=scheme)
+    assert opu.cost.frames - before == n * scheme.frames_per_row
+    assert opu.last_frame_stats.frames == n * scheme.frames_per_row
+
+
+def test_scaling_model_reads_the_instrument_schemes():
+    for name, make in scaling.READOUTS.items():
+        bits = 4 if name in scaling.BIT_PLANE_READOUTS else None
+        scheme = make(bits)
+        assert scheme.name == name
+        assert scaling.Optical(readout=name, bits=bits).frames_per_projection == \
+            scheme.frames_per_row
+
+
+@pytest.mark.parametrize("encoding, holography, expected", [
+    ("binary", "4-frame", readout.BinaryHolography),
+    ("ternary", "4-frame", readout.TernaryHolography),
+    ("ternary", "2-frame", readout.TwoFrameHolography),
+    ("bitplanes", "2-frame", readout.SignBitPlanes),
+])
+def test_encoding_selects_the_scheme(encoding, holography, expected):
+    scheme = readout.readout_for(encoding, holography, n_bits=5)
+    assert isinstance(scheme, expected)
+    opu = OPU(6, 8, preset="ideal", seed=1, holography=holography)
+    x = _inputs({"bitplanes": "real"}.get(encoding, encoding), 0, 3, 6)
+    np.testing.assert_array_equal(opu.linear_transform(x, encoding=encoding, n_bits=5),
+                                  OPU(6, 8, preset="ideal", seed=1, holography=holography)
+                                  .linear_transform(x, readout=scheme))
+
+
+def test_a_new_scheme_is_one_class():
+    class Doubled(readout.BinaryHolography):
+        """Each binary row read twice and averaged: 4 frames, same projection."""
+
+        name = "binary averaged"
+        frames_per_row = 4
+
+        def project(self, instrument, X, exposure):
+            both = instrument.cross_term(np.concatenate([X, X]), exposure)
+            return 0.5 * (both[: len(X)] + both[len(X):])
+
+    opu = OPU(6, 8, preset="ideal", seed=2)
+    x = _inputs("binary", 1, 4, 6)
+    np.testing.assert_allclose(opu.linear_transform(x, readout=Doubled()),
+                               x @ opu.effective_matrix().T, atol=1e-5)
+    assert opu.cost.frames == 4 * 4
+
+
+def test_bad_readout_arguments():
+    opu = OPU(6, 8, preset="ideal")
+    with pytest.raises(TypeError, match="readout"):
+        opu.linear_transform(np.ones((1, 6)), readout="ternary")
+    with pytest.raises(ValueError, match="not both"):
+        opu.linear_transform(np.ones((1, 6)), readout=readout.BinaryHolography(),
+                             encoding="binary")
+    with pytest.raises(ValueError, match="-1, 0 and 1"):
+        opu.linear_transform(np.full((1, 6), 2), readout=readout.TernaryHolography())
+    with pytest.raises(ValueError, match="0 or 1|0 and 1"):
+        opu.linear_transform(np.full((1, 6), -1), readout=readout.BinaryHolography())
+    with pytest.raises(TypeError, match="signed"):
+        readout.SignBitPlanes(4, readout.BinaryHolography())
+    with pytest.raises(ValueError, match="n_bits"):
+        readout.SignBitPlanes(0)
