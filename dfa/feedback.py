@@ -202,7 +202,7 @@ class OpticalDFA:
 
     @property
     def cost(self):
-        """The OPU's frame / time / energy account (``lightsim.opu.Cost``)."""
+        """The OPU's frame / time / energy account (``lightsim.accounting.Cost``)."""
         return self.opu.cost
 
     def _layout(self, model):

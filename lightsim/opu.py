@@ -84,145 +84,20 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
 from . import _kernels, checks, streams
+from .accounting import Cost, FrameStatistics
 from .camera import Camera
 from .dmd import DMD, MacroPixelLayout
 from .holography import reference_projection
 from .media import GaussianMedium, Medium
+from .presets import PLANCK, PRESETS, SPEED_OF_LIGHT
 from .readout import Readout, readout_for
-
-PLANCK = 6.62607015e-34  # J s (exact, SI 2019)
-SPEED_OF_LIGHT = 299792458.0  # m / s (exact)
-
-#: Hardware presets. ``"lighton"`` follows the public description of LightOn's OPUs (Aurora /
-#: Appliance): a 0.45" WXGA DMD (1140 x 912 mirrors, 7.56 um pitch; TI DLP4500 data sheet),
-#: a 532 nm continuous-wave laser, an 8-bit CMOS camera, 1440 frames per second and 30 W for
-#: the whole device: "1500 TeraOPS under 30 W" (Wang et al. 2024) counted as n_in x n_out x
-#: frame rate with 10**6 outputs read per frame gives 1.5e15 / (1.04e6 x 10**6) = 1443 Hz
-#: (the counting is inferred, see :mod:`dfa.study.scaling`; the binary-pattern rate of that
-#: DMD class is 1.5 kHz to 4 kHz, so the camera readout is the limit). Laser power, optical
-#: transmission, DMD contrast and the camera's noise figures are not published; the values
-#: below are typical of such components and are assumptions: change them to study their
-#: effect.
-#: The sensor is 1088 x 2040 pixels, the format of LightOn's cameras in lightonml's device
-#: table; the speckle covers it and the pixels read are a region of interest. The medium is
-#: static by default (``decorrelation_time=inf``) and the bench free of temporal noise.
-#: ``"ideal"``: same geometry and cost model, perfect contrast, no camera (exact intensities).
-PRESETS = {
-    "ideal": dict(
-        dmd_shape=(912, 1140), pitch=7.56e-6, contrast=np.inf, dead_fraction=0.0,
-        camera=None, wavelength=532e-9, laser_power=1e-3, transmission=0.1,
-        exposure="auto", frame_rate=1440.0, device_power=30.0, reference_ratio=1.0,
-        fill=0.25, grains=1, sensor_shape=(1088, 2040), decorrelation_time=np.inf,
-        power_noise=0.0, phase_jitter=0.0,
-    ),
-    "lighton": dict(
-        dmd_shape=(912, 1140), pitch=7.56e-6, contrast=1000.0, dead_fraction=0.0,
-        camera=dict(bits=8, full_well=10_000.0, read_noise=2.5, dark_current=10.0,
-                    quantum_efficiency=0.6, black_level=2.0 / 255.0),
-        wavelength=532e-9, laser_power=1e-3, transmission=0.1, exposure="auto",
-        frame_rate=1440.0, device_power=30.0, reference_ratio=1.0, fill=0.25, grains=1,
-        sensor_shape=(1088, 2040), decorrelation_time=np.inf, power_noise=0.0,
-        phase_jitter=0.0,
-    ),
-}
 
 ENCODINGS = ("auto", "binary", "ternary", "bitplanes")
 HOLOGRAPHY = ("4-frame", "2-frame")
-
-
-@dataclass
-class Cost:
-    """Frames shown on the DMD and what they would cost on the device.
-
-    ``optical_time = total_frames / frame_rate`` (s) and ``optical_energy = optical_time *
-    device_power`` (J), next to ``wall_time``, the simulated (CPU) time in seconds.
-    Calibration frames are counted separately from the frames of the calls themselves.
-    """
-
-    frame_rate: float
-    device_power: float
-    frames: int = 0
-    calibration_frames: int = 0
-    calls: int = 0
-    wall_time: float = 0.0
-
-    @property
-    def total_frames(self) -> int:
-        return self.frames + self.calibration_frames
-
-    @property
-    def optical_time(self) -> float:
-        return self.total_frames / self.frame_rate
-
-    @property
-    def optical_energy(self) -> float:
-        return self.optical_time * self.device_power
-
-    def add(self, frames: int, wall_time: float, *, calibration: bool = False):
-        """Account ``frames`` DMD frames and ``wall_time`` seconds of simulation."""
-        if calibration:
-            self.calibration_frames += frames
-        else:
-            self.frames += frames
-            self.calls += 1
-        self.wall_time += wall_time
-
-    def summary(self) -> dict:
-        """Plain dict of every counter and derived quantity (for logs and HDF5)."""
-        return dict(frames=self.frames, calibration_frames=self.calibration_frames,
-                    calls=self.calls, optical_time=self.optical_time,
-                    optical_energy=self.optical_energy, wall_time=self.wall_time)
-
-
-@dataclass
-class FrameStatistics:
-    """Light on the camera over the frames of one call, or accumulated over many.
-
-    ``photons`` is the sum over every pixel read of every frame of the mean photon count
-    (before shot noise), ``saturated`` the number of those pixel readings whose noise-free
-    value is at the top code (full well reached or the ADC range clipped), ``exposure`` the
-    sum over frames of their exposure time (s). With an ideal detector (``camera=None``) no
-    photon is counted: only ``frames`` and ``pixels`` grow.
-    """
-
-    frames: int = 0
-    pixels: int = 0
-    photons: float = 0.0
-    saturated: int = 0
-    exposure: float = 0.0
-
-    def add(self, other: FrameStatistics):
-        """Accumulate ``other`` into this account."""
-        for name in ("frames", "pixels", "photons", "saturated", "exposure"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-    @property
-    def photons_per_pixel(self) -> float:
-        """Mean photons per pixel reading (NaN before any frame)."""
-        return self.photons / self.pixels if self.pixels else math.nan
-
-    @property
-    def saturated_fraction(self) -> float:
-        """Fraction of pixel readings at the top code (NaN before any frame)."""
-        return self.saturated / self.pixels if self.pixels else math.nan
-
-    @property
-    def mean_exposure(self) -> float:
-        """Mean exposure time per frame (s; NaN before any frame or without a camera)."""
-        return self.exposure / self.frames if self.frames and self.exposure else math.nan
-
-    def summary(self) -> dict:
-        """Plain dict of the counters and the derived means (for logs and HDF5)."""
-        return dict(frames=self.frames, pixels=self.pixels, photons=self.photons,
-                    saturated=self.saturated, exposure=self.exposure,
-                    photons_per_pixel=self.photons_per_pixel,
-                    saturated_fraction=self.saturated_fraction,
-                    mean_exposure=self.mean_exposure)
 
 
 class OPU:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 import validation
 from lightsim import OPU, GaussianMedium, _kernels
 from lightsim.media import Medium
-from lightsim.opu import PLANCK, PRESETS, SPEED_OF_LIGHT
+from lightsim.presets import PLANCK, PRESETS, SPEED_OF_LIGHT
 
 
 def _binary(seed, n, n_in, p=0.5):

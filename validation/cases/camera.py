@@ -2,7 +2,7 @@
 
 The simulated camera is measured the way a real one is: EMVA 1288 two-frame photon-transfer
 curves, the rounding error of the noise-free chain, and the mean response over 5-95 % of
-saturation. The "preset" camera is the 8-bit camera of ``lightsim.opu.PRESETS["lighton"]``.
+saturation. The "preset" camera is the 8-bit camera of ``lightsim.presets.PRESETS["lighton"]``.
 
 "camera EMVA 1288 characterisation" runs the whole EMVA 1288 (Release 4.0) measurement on a
 12-bit sensor: a photon-transfer series from dark to beyond saturation (system gain ``K``,
