@@ -2,27 +2,27 @@
 
 Stages (one module each, see ``DESIGN.md`` for the whole chain): :mod:`~lightsim.grid`
 (sampling), :mod:`~lightsim.propagation` (free-space propagation), :mod:`~lightsim.dmd`
-(binary input and encoders), :mod:`~lightsim.media` (the ``Medium`` protocol and
-transmission matrices), :mod:`~lightsim.camera` (EMVA 1288 detector),
+(the device and its binary frames), :mod:`~lightsim.encoders` (real data to frames),
+:mod:`~lightsim.holograms` (Lee holograms), :mod:`~lightsim.media` (the ``Medium`` protocol
+and transmission matrices), :mod:`~lightsim.camera` (EMVA 1288 detector),
 :mod:`~lightsim.holography` (linear readout from intensities), :mod:`~lightsim.readout`
-(holographic readout schemes), :mod:`~lightsim.opu` (the instrument), :mod:`~lightsim.io`
-(HDF5 storage) and :mod:`~lightsim.streams` (seeded random streams).
+(holographic readout schemes), :mod:`~lightsim.opu` (the instrument), its
+:mod:`~lightsim.presets` and :mod:`~lightsim.accounting`, :mod:`~lightsim.io` (HDF5
+storage) and :mod:`~lightsim.streams` (seeded random streams).
 """
 
 from . import checks, io, readout
 from .camera import Camera, PhotonTransfer, photon_transfer
-from .dmd import (
-    DMD,
+from .dmd import DMD, MacroPixelLayout
+from .encoders import (
     BitPlaneEncoder,
-    MacroPixelLayout,
     SeparatedBitPlanEncoder,
     ThresholdEncoder,
-    lee_decode,
-    lee_hologram,
     ternary,
     ternary_values,
 )
 from .grid import Grid
+from .holograms import lee_decode, lee_hologram
 from .holography import off_axis_demodulate, phase_shifting, reference_projection
 from .media import GaussianMedium, Medium
 from .opu import OPU, PRESETS

@@ -26,7 +26,8 @@ import abc
 import numpy as np
 
 from . import checks
-from .dmd import SeparatedBitPlanEncoder, check_binary
+from .dmd import check_binary
+from .encoders import SeparatedBitPlanEncoder
 
 
 class Readout(abc.ABC):
@@ -125,8 +126,10 @@ class TwoFrameHolography(_Signed):
 
 
 class SignBitPlanes(Readout):
-    """Real input as ``n_bits`` sign bit planes (:class:`~lightsim.dmd.SeparatedBitPlanEncoder`),
-    each plane pair read by the signed scheme ``signed`` and recombined with weights ``2**-b``.
+    """Real input as ``n_bits`` sign bit planes, each plane pair read by a signed scheme.
+
+    The planes are those of :class:`~lightsim.encoders.SeparatedBitPlanEncoder`, recombined
+    with weights ``2**-b``.
 
     Parameters
     ----------

@@ -10,18 +10,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import validation
-from lightsim.dmd import (
-    DMD,
+from lightsim.dmd import DMD, MacroPixelLayout, check_binary
+from lightsim.encoders import (
     BitPlaneEncoder,
-    MacroPixelLayout,
     SeparatedBitPlanEncoder,
     ThresholdEncoder,
-    check_binary,
-    lee_decode,
-    lee_hologram,
     ternary,
     ternary_values,
 )
+from lightsim.holograms import lee_decode, lee_hologram
 
 # ---------------------------------------------------------------------------- check_binary
 

@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from lightsim.dmd import DMD, BitPlaneEncoder, lee_hologram
+from lightsim.dmd import DMD
+from lightsim.encoders import BitPlaneEncoder
+from lightsim.holograms import lee_hologram
 from validation import Result, case
 
 GOODMAN = "J. W. Goodman, Introduction to Fourier Optics, 3rd ed. (2005), ch. 4"
