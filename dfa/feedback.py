@@ -28,6 +28,7 @@ import warnings
 import numpy as np
 
 from lightsim import checks
+from lightsim.encoders import ternary_values
 
 DISTRIBUTIONS = ("gaussian", "uniform")
 ENCODINGS = ("ternary", "bitplanes")
@@ -265,7 +266,7 @@ class OpticalDFA:
         u = e / np.where(r > 0, r, 1.0)[:, None]
         if self.encoding == "bitplanes":
             return u, r
-        return ((u > self.threshold).astype(np.int8) - (u < -self.threshold)), r
+        return ternary_values(u, self.threshold), r
 
     def hidden_deltas(self, model, cache, e):
         used = self._layout(model)
