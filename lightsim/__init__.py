@@ -25,7 +25,8 @@ from .grid import Grid
 from .holograms import lee_decode, lee_hologram
 from .holography import off_axis_demodulate, phase_shifting, reference_projection
 from .media import GaussianMedium, Medium
-from .opu import OPU, PRESETS
+from .opu import OPU
+from .presets import PRESETS, OPUConfig
 from .propagation import (
     AngularSpectrum,
     Fraunhofer,
@@ -46,6 +47,7 @@ __version__ = "0.1.0"
 __all__ = [
     "DMD",
     "OPU",
+    "OPUConfig",
     "PRESETS",
     "AngularSpectrum",
     "BitPlaneEncoder",

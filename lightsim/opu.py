@@ -93,11 +93,24 @@ from .camera import Camera
 from .dmd import DMD, MacroPixelLayout
 from .holography import reference_projection
 from .media import GaussianMedium, Medium
-from .presets import PLANCK, PRESETS, SPEED_OF_LIGHT
+from .presets import PLANCK, SPEED_OF_LIGHT, OPUConfig
 from .readout import Readout, readout_for
 
 ENCODINGS = ("auto", "binary", "ternary", "bitplanes")
-HOLOGRAPHY = ("4-frame", "2-frame")
+
+
+class _Configured:
+    """A read-only OPU attribute that reads the OPU's :class:`~lightsim.presets.OPUConfig`."""
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, opu, owner=None):
+        return self if opu is None else getattr(opu.config, self.name)
+
+    def __set__(self, opu, value):
+        raise AttributeError(f"OPU.{self.name} is configuration: build a new OPU (or pass "
+                             f"dataclasses.replace(opu.config, {self.name}=...) values)")
 
 
 class OPU:
@@ -153,60 +166,47 @@ class OPU:
     >>> opu.frame_stats.photons_per_pixel  # light on the camera so far
     """
 
+    wavelength = _Configured()
+    laser_power = _Configured()
+    transmission = _Configured()
+    frame_rate = _Configured()
+    device_power = _Configured()
+    reference_ratio = _Configured()
+    fill = _Configured()
+    grains = _Configured()
+    sensor_shape = _Configured()
+    decorrelation_time = _Configured()
+    power_noise = _Configured()
+    phase_jitter = _Configured()
+    normalize_rows = _Configured()
+    holography = _Configured()
+    calibration_frames = _Configured()
+
     def __init__(self, n_in, n_out, *, preset="lighton", seed=0, medium=None, dmd=None,
                  camera="preset", **options):
         self.n_in = checks.integer("n_in", n_in, minimum=1)
         self.n_out = checks.integer("n_out", n_out, minimum=1)
-        checks.choice("preset", preset, PRESETS)
-        config = dict(PRESETS[preset], normalize_rows=False, holography="4-frame",
-                      calibration_frames=16, macro_pixels=None)
-        unknown = set(options) - set(config) - {"camera"}
-        if unknown:
-            raise TypeError(f"unknown OPU keyword(s) {sorted(unknown)}; allowed: "
-                            f"{sorted(config)}")
-        config.update(options)
-        if camera != "preset":
-            config["camera"] = camera
+        camera_object = camera if isinstance(camera, Camera) else None
+        if camera_object is not None:
+            camera = camera.parameters()
+        elif not (camera is None or isinstance(camera, dict)
+                  or (isinstance(camera, str) and camera == "preset")):
+            raise TypeError(f"camera must be a Camera, a dict of Camera keywords or None, got "
+                            f"{type(camera).__name__}")
+        self.config = OPUConfig.from_preset(preset, camera=camera, **options)
         self.preset = preset
         self.seed = checks.integer("seed", seed, minimum=0)
-        self.config = config
-        self.wavelength = checks.positive("wavelength", config["wavelength"])
-        self.laser_power = checks.positive("laser_power", config["laser_power"])
-        self.transmission = checks.in_range("transmission", config["transmission"], 0, 1)
-        self.frame_rate = checks.positive("frame_rate", config["frame_rate"])
-        self.device_power = checks.positive("device_power", config["device_power"])
-        self.reference_ratio = checks.positive("reference_ratio", config["reference_ratio"])
-        self.fill = checks.in_range("fill", config["fill"], 1e-9, 100.0)
-        self.grains = checks.integer("grains", config["grains"], minimum=1)
-        self.sensor_shape = checks.pair("sensor_shape", config["sensor_shape"],
-                                        lambda name, v: checks.integer(name, v, minimum=1))
+        config = self.config
         if self.n_out > self.sensor_pixels:
             raise ValueError(f"n_out={self.n_out} exceeds the {self.sensor_pixels} pixels of "
                              f"the sensor (sensor_shape={self.sensor_shape})")
-        tau = config["decorrelation_time"]
-        self.decorrelation_time = (math.inf if tau == math.inf
-                                   else checks.positive("decorrelation_time", tau))
-        self.power_noise = checks.non_negative("power_noise", config["power_noise"])
-        self.phase_jitter = checks.non_negative("phase_jitter", config["phase_jitter"])
-        self.normalize_rows = config["normalize_rows"]
-        if not isinstance(self.normalize_rows, bool):
-            raise TypeError(f"normalize_rows must be a bool, got {self.normalize_rows!r}")
-        self.holography = checks.choice("holography", config["holography"], HOLOGRAPHY)
-        self.calibration_frames = checks.integer(
-            "calibration_frames", config["calibration_frames"], minimum=1)
-        exposure = config["exposure"]
-        if exposure != "auto":
-            exposure = checks.positive("exposure", exposure)
-        self.auto_exposure = exposure == "auto"
-
         if dmd is None:
-            dmd = DMD(shape=config["dmd_shape"], pitch=config["pitch"],
-                      contrast=config["contrast"], dead_fraction=config["dead_fraction"],
-                      seed=self._substream(2))
+            dmd = DMD(shape=config.dmd_shape, pitch=config.pitch, contrast=config.contrast,
+                      dead_fraction=config.dead_fraction, seed=self._substream(2))
         if not isinstance(dmd, DMD):
             raise TypeError(f"dmd must be a lightsim.DMD, got {type(dmd).__name__}")
         self.dmd = dmd
-        block = config["macro_pixels"]
+        block = config.macro_pixels
         self.layout = None if block is None else MacroPixelLayout(
             self.n_in, dmd.shape, block=None if block == "auto" else block)
         self.n_mirrors = self.n_in if self.layout is None else self.layout.n_mirrors_used
@@ -227,7 +227,7 @@ class OPU:
         self._folded = None
         self.reference = self._reference_through(medium)
         self._mirror_power = self._mirror_powers()
-        self.camera = self._build_camera(config["camera"], exposure)
+        self.camera = self._build_camera(camera_object or config.camera)
         self.cost = Cost(self.frame_rate, self.device_power)
         self.frame_stats = FrameStatistics()
         self.last_frame_stats = FrameStatistics()
@@ -246,9 +246,8 @@ class OPU:
         happened to the instrument since (drifts, frames shown, calibration) is
         :meth:`state`.
         """
-        options = {key: value for key, value in self.config.items() if key != "camera"}
         params = dict(n_in=self.n_in, n_out=self.n_out, preset=self.preset, seed=self.seed,
-                      options=options, medium=self.medium.parameters(),
+                      options=self.config.options(), medium=self.medium.parameters(),
                       dmd=self.dmd.parameters())
         if self.camera is not None:
             params["camera"] = self.camera.parameters()
@@ -332,18 +331,15 @@ class OPU:
         """A 63-bit seed for sub-component ``index``, derived from the OPU seed."""
         return streams.derived_seed(self.seed, index)
 
-    def _build_camera(self, spec, exposure):
+    def _build_camera(self, spec):
         if spec is None:
             self.exposure = None
             return None
         # the exposure of the last call (s); before any call, the frame period or the fixed one
-        self.exposure = 1.0 / self.frame_rate if exposure == "auto" else exposure
+        self.exposure = 1.0 / self.frame_rate if self.auto_exposure else self.config.exposure
         if isinstance(spec, Camera):
             return spec
-        if isinstance(spec, dict):
-            return Camera(**dict(spec, exposure=self.exposure, seed=self._substream(4)))
-        raise TypeError(f"camera must be a Camera, a dict of Camera keywords or None, got "
-                        f"{type(spec).__name__}")
+        return Camera(**dict(spec, exposure=self.exposure, seed=self._substream(4)))
 
     def _reference_through(self, medium):
         """The reference field per grain: the reference mirrors' light through ``medium``."""
@@ -352,6 +348,11 @@ class OPU:
             raise ValueError(f"{type(medium).__name__}.reference_field returned shape "
                              f"{reference.shape}, expected ({self.n_out * self.grains},)")
         return reference
+
+    @property
+    def auto_exposure(self) -> bool:
+        """Whether each call chooses its exposure (``exposure="auto"``)."""
+        return isinstance(self.config.exposure, str)
 
     @property
     def sensor_pixels(self) -> int:
@@ -377,7 +378,7 @@ class OPU:
     @property
     def dmd_mirrors(self) -> int:
         """Number of mirrors of the whole DMD (signal and reference)."""
-        return int(np.prod(self.config["dmd_shape"]))
+        return int(np.prod(self.config.dmd_shape))
 
     def _mirror_powers(self):
         """``(sum_j a_j(0)**2, per-feature increase)``: signal power of a frame is affine in x.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -10,7 +12,7 @@ from hypothesis import strategies as st
 import validation
 from lightsim import OPU, GaussianMedium, _kernels
 from lightsim.media import Medium
-from lightsim.presets import PLANCK, PRESETS, SPEED_OF_LIGHT
+from lightsim.presets import PLANCK, PRESETS, SPEED_OF_LIGHT, OPUConfig
 
 
 def _binary(seed, n, n_in, p=0.5):
@@ -432,3 +434,36 @@ def test_opu_kernels_agree_with_references(seed, n, n_in, pixels, grains, alpha,
     _kernels.speckle_photons(fields, reference, factors, scales, grains, fast)
     _kernels.speckle_photons_reference(fields, reference, factors, scales, grains, slow)
     np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-6 * scale)
+
+
+# ---------------------------------------------------------------------------- configuration
+
+
+def test_partial_camera_dict_overrides_the_preset_camera():
+    """The README's keyword: bits and read noise change, the rest stays the preset's."""
+    opu = OPU(10, 10, camera=dict(bits=4, read_noise=10))
+    preset = PRESETS["lighton"]["camera"]
+    assert (opu.camera.bits, opu.camera.read_noise) == (4, 10)
+    assert opu.camera.quantum_efficiency == preset["quantum_efficiency"]
+    assert opu.camera.full_well == preset["full_well"]
+    assert opu.camera.black_level == pytest.approx(preset["black_level"])
+    assert opu.config.camera == {**preset, "bits": 4, "read_noise": 10}
+    with_offset = OPU(10, 10, camera=dict(offset=7.0))  # replaces the preset's black level
+    assert with_offset.camera.offset == 7.0 and "black_level" not in with_offset.config.camera
+    ideal = OPU(10, 10, preset="ideal", camera=dict(bits=12))  # no preset camera to keep
+    assert ideal.camera.bits == 12 and ideal.config.camera == {"bits": 12}
+    assert OPU(10, 10, camera=None).camera is None
+
+
+def test_configuration_is_one_frozen_source():
+    opu = OPU(10, 12, preset="lighton", laser_power=2e-3, grains=2)
+    assert opu.laser_power == opu.config.laser_power == 2e-3 and opu.grains == 2
+    with pytest.raises(AttributeError, match="configuration"):
+        opu.laser_power = 1.0
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        opu.config.laser_power = 1.0
+    brighter = dataclasses.replace(opu.config, laser_power=4e-3)
+    assert OPU(10, 12, **brighter.options(), camera=brighter.camera).laser_power == 4e-3
+    with pytest.raises(ValueError, match="laser_power"):
+        dataclasses.replace(opu.config, laser_power=-1.0)
+    assert OPUConfig.from_preset("ideal") == OPU(3, 3, preset="ideal").config

@@ -39,6 +39,7 @@ full well).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -278,7 +279,8 @@ def without_defaults(overrides: Overrides, geometry: Geometry) -> Overrides:
     So that a point is identified by what it changes: the preset's 8 bits on the bit-depth
     axis, its well fill on the saturation axis and the preset reference are one point.
     """
-    opu_defaults = geometry.opu(preset=overrides.run.get("preset", BASE_PRESET)).config
+    opu_defaults = dataclasses.asdict(
+        geometry.opu(preset=overrides.run.get("preset", BASE_PRESET)).config)
     feedback_defaults = {name: p.default for name, p in
                          inspect.signature(dfa.OpticalDFA).parameters.items()
                          if p.default is not p.empty}
