@@ -13,6 +13,8 @@ al., arXiv:2409.12965).
 
 from __future__ import annotations
 
+from typing import Protocol, runtime_checkable
+
 import numpy as np
 
 from . import checks
@@ -20,6 +22,7 @@ from .dmd import check_binary
 
 __all__ = [
     "BitPlaneEncoder",
+    "Encoder",
     "SeparatedBitPlanEncoder",
     "ThresholdEncoder",
     "ternary",
@@ -38,6 +41,28 @@ def _real_2d(name: str, X) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------- encoders
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """Real data to binary DMD frames, and the frames' projections back to one per sample.
+
+    ``transform(X)`` gives boolean frames of shape ``X.shape`` or ``(n_planes, *X.shape)``;
+    ``combine(projections)`` takes any linear function of those frames, frame by frame (the
+    feature axis replaced by the outputs, e.g. what ``OPU.linear_transform`` measures of
+    each frame), and returns that function of the encoded ``X``. With it
+    ``OPU.linear_transform(X, encoder=...)`` reads any encoding; a new encoder is one class
+    with ``fit``, ``transform`` and ``combine``.
+    """
+
+    def fit(self, X, y=None) -> Encoder:
+        """Learn what the encoding needs from ``X`` ``(n_samples, n_features)``."""
+
+    def transform(self, X) -> np.ndarray:
+        """Boolean frames of ``X``: ``X.shape`` or ``(n_planes, *X.shape)``."""
+
+    def combine(self, projections) -> np.ndarray:
+        """A linear function of the frames, frame by frame, to that function of ``X``."""
 
 
 class _Encoder:
@@ -88,6 +113,10 @@ class ThresholdEncoder(_Encoder):
             raise ValueError(
                 f"X has {X.shape[1]} features but the threshold has {threshold.shape[0]}")
         return X > threshold
+
+    def combine(self, projections) -> np.ndarray:
+        """One frame per sample: the projections themselves (float64)."""
+        return checks.finite_array("projections", projections).astype(np.float64)
 
 
 class _BitPlanes(_Encoder):
@@ -209,10 +238,13 @@ class BitPlaneEncoder(_BitPlanes):
         self._planes(X, scale, planes)
         return planes
 
+    def combine(self, projections) -> np.ndarray:
+        """:meth:`recombine`: the planes' weighted sum."""
+        return self.recombine(projections)
+
     def decode(self, planes) -> np.ndarray:
         """Quantised input ``(n_samples, n_features)`` float64 from its bit planes."""
-        planes = check_binary(planes, "planes")
-        return self.recombine(planes)
+        return self.combine(check_binary(planes, "planes"))
 
 
 class SeparatedBitPlanEncoder(_BitPlanes):
@@ -254,15 +286,24 @@ class SeparatedBitPlanEncoder(_BitPlanes):
         self._planes(np.maximum(-X, 0), scale, planes[self.n_bits:])
         return planes
 
+    def combine(self, projections) -> np.ndarray:
+        """:meth:`recombine` of the ``x+`` planes' projections minus the ``x-`` planes'.
+
+        ``projections`` has ``2 * n_bits`` rows on the first axis, in :meth:`transform`'s
+        order.
+        """
+        projections = checks.finite_array("projections", projections, min_ndim=1)
+        if projections.shape[0] != 2 * self.n_bits:
+            raise ValueError(
+                f"projections must have 2 * n_bits = {2 * self.n_bits} rows on the first "
+                f"axis, got shape {projections.shape}")
+        n = self.n_bits
+        difference = projections[:n].astype(np.float64) - projections[n:].astype(np.float64)
+        return self.recombine(difference)
+
     def decode(self, planes) -> np.ndarray:
         """Quantised signed input ``(n_samples, n_features)`` float64 from its planes."""
-        planes = check_binary(planes, "planes")
-        if planes.shape[0] != 2 * self.n_bits:
-            raise ValueError(
-                f"planes must have 2 * n_bits = {2 * self.n_bits} rows on the first axis, "
-                f"got shape {planes.shape}")
-        n = self.n_bits
-        return self.recombine(planes[:n].astype(np.int8) - planes[n:].astype(np.int8))
+        return self.combine(check_binary(planes, "planes"))
 
 
 def ternary(e, threshold=0.0) -> tuple[np.ndarray, np.ndarray]:

@@ -90,11 +90,12 @@ import numpy as np
 from . import _kernels, checks, streams
 from .accounting import Cost, FrameStatistics
 from .camera import Camera
-from .dmd import DMD, MacroPixelLayout
+from .dmd import DMD, MacroPixelLayout, check_binary
+from .encoders import Encoder
 from .holography import reference_projection
 from .media import GaussianMedium, Medium
 from .presets import PLANCK, SPEED_OF_LIGHT, OPUConfig
-from .readout import Readout, readout_for
+from .readout import BinaryHolography, Readout, readout_for
 
 ENCODINGS = ("auto", "binary", "ternary", "bitplanes")
 
@@ -612,7 +613,7 @@ class OPU:
         """The reference-ON frames of binary ``rows`` (DN, float64): a readout primitive."""
         return self._frames(self._fields(rows), 1.0, exposure)
 
-    def linear_transform(self, X, *, encoding="auto", n_bits=8, readout=None):
+    def linear_transform(self, X, *, encoding="auto", n_bits=8, readout=None, encoder=None):
         """Linear projection ``~ X @ B.T`` recovered from intensities (``B``: see below).
 
         Parameters
@@ -628,6 +629,11 @@ class OPU:
         readout : lightsim.readout.Readout, optional
             The readout scheme itself (then ``encoding`` and ``n_bits`` must be left at
             their defaults).
+        encoder : lightsim.encoders.Encoder, optional
+            A fitted encoder (``transform`` to boolean frames, ``combine`` of their
+            projections): every frame it gives is read by the binary 2-frame readout and the
+            projections are combined by it. Exclusive with ``readout``, ``encoding`` and
+            ``n_bits``.
 
         Returns
         -------
@@ -637,6 +643,19 @@ class OPU:
         X = checks.finite_array("X", X, min_ndim=2, complex_ok=False)
         if X.ndim != 2 or X.shape[1] != self.n_in:
             raise ValueError(f"X must have shape (n_samples, {self.n_in}), got {X.shape}")
+        if encoder is not None:
+            if not isinstance(encoder, Encoder):
+                raise TypeError(f"encoder must have fit, transform and combine (a "
+                                f"lightsim.encoders.Encoder), got {type(encoder).__name__}")
+            if readout is not None or encoding != "auto" or n_bits != 8:
+                raise ValueError("give encoder alone, without readout, encoding or n_bits")
+            frames = check_binary(encoder.transform(X), "encoder.transform(X)")
+            if frames.shape[-2:] != X.shape:
+                raise ValueError(f"encoder.transform(X) must end with the shape of X "
+                                 f"{X.shape}, got {frames.shape}")
+            flat = self.linear_transform(frames.reshape(-1, self.n_in),
+                                         readout=BinaryHolography())
+            return encoder.combine(flat.reshape(*frames.shape[:-1], self.n_out))
         if readout is None:
             checks.choice("encoding", encoding, ENCODINGS)
             if encoding == "auto":

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dfa.study import scaling
-from lightsim import OPU, readout
+from lightsim import OPU, encoders, readout
 
 
 def _inputs(kind, seed, n, n_in):
@@ -96,3 +96,62 @@ def test_bad_readout_arguments():
         readout.SignBitPlanes(4, readout.BinaryHolography())
     with pytest.raises(ValueError, match="n_bits"):
         readout.SignBitPlanes(0)
+
+
+# ---------------------------------------------------------------------------- encoders
+
+
+def test_encoders_drive_linear_transform():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(5, 6))
+    first, second = (OPU(6, 8, preset="ideal", seed=4) for _ in range(2))
+    threshold = encoders.ThresholdEncoder(0.2)
+    np.testing.assert_array_equal(first.linear_transform(X, encoder=threshold),
+                                  second.linear_transform(X > 0.2))
+    planes = encoders.SeparatedBitPlanEncoder(n_bits=3).fit(X)
+    opu = OPU(6, 8, preset="ideal", seed=4)
+    opu.calibrate()
+    y = opu.linear_transform(X, encoder=planes)
+    quantised = planes.decode(planes.transform(X))
+    np.testing.assert_allclose(y, quantised @ opu.effective_matrix().T, atol=1e-5)
+    assert opu.cost.frames == 2 * (2 * 3) * 5  # binary 2-frame readout of every plane
+
+
+def test_a_new_encoder_is_one_class():
+    class Thermometer:
+        """Unary code: frame k is ``x > k / levels``; the frames' sum counts the levels."""
+
+        levels = 4
+
+        def fit(self, X, y=None):
+            return self
+
+        def transform(self, X):
+            steps = np.arange(1, self.levels + 1)[:, None, None] / self.levels
+            return np.asarray(X)[None] >= steps
+
+        def combine(self, projections):
+            return np.asarray(projections).sum(axis=0) / self.levels
+
+    assert isinstance(Thermometer(), encoders.Encoder)
+    X = np.random.default_rng(0).random((3, 6))
+    opu = OPU(6, 8, preset="ideal", seed=1)
+    coded = np.floor(X * 4) / 4
+    np.testing.assert_allclose(opu.linear_transform(X, encoder=Thermometer()),
+                               coded @ opu.effective_matrix().T, atol=1e-5)
+
+
+def test_bad_encoders():
+    opu = OPU(6, 8, preset="ideal")
+    X = np.ones((2, 6))
+    with pytest.raises(TypeError, match="encoder"):
+        opu.linear_transform(X, encoder=object())
+    with pytest.raises(ValueError, match="encoder alone"):
+        opu.linear_transform(X, encoder=encoders.ThresholdEncoder(0.5), encoding="binary")
+
+    class Grey(encoders.ThresholdEncoder):
+        def transform(self, X):
+            return np.asarray(X) * 0.5
+
+    with pytest.raises(ValueError, match="encoder.transform"):
+        opu.linear_transform(X, encoder=Grey(0.5))
