@@ -4,7 +4,8 @@ Stages (one module each, see ``DESIGN.md`` for the whole chain): :mod:`~lightsim
 (sampling), :mod:`~lightsim.propagation` (free-space propagation), :mod:`~lightsim.dmd`
 (the device and its binary frames), :mod:`~lightsim.encoders` (real data to frames),
 :mod:`~lightsim.holograms` (Lee holograms), :mod:`~lightsim.media` (the ``Medium`` protocol
-and transmission matrices), :mod:`~lightsim.camera` (EMVA 1288 detector),
+and transmission matrices), :mod:`~lightsim.multislice` (random phase screens),
+:mod:`~lightsim.camera` (EMVA 1288 detector),
 :mod:`~lightsim.holography` (linear readout from intensities), :mod:`~lightsim.readout`
 (holographic readout schemes), :mod:`~lightsim.opu` (the instrument), its
 :mod:`~lightsim.presets` and :mod:`~lightsim.accounting`, :mod:`~lightsim.io` (HDF5
@@ -25,6 +26,7 @@ from .grid import Grid
 from .holograms import lee_decode, lee_hologram
 from .holography import off_axis_demodulate, phase_shifting, reference_projection
 from .media import GaussianMedium, Medium
+from .multislice import MultisliceMedium
 from .opu import OPU
 from .presets import PRESETS, OPUConfig
 from .propagation import (
@@ -59,6 +61,7 @@ __all__ = [
     "Grid",
     "MacroPixelLayout",
     "Medium",
+    "MultisliceMedium",
     "PhotonTransfer",
     "SeparatedBitPlanEncoder",
     "ThresholdEncoder",

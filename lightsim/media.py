@@ -9,7 +9,7 @@ and the study work with any medium through it: :meth:`Medium.apply` and
 :meth:`Medium.drift` on the optical clock, :meth:`Medium.reference_field` (the field that
 the DMD's reference mirrors send through the same medium), :meth:`Medium.parameters` and a
 :attr:`Medium.kind` by which :func:`medium_from_parameters` (and so :mod:`lightsim.io`)
-rebuilds it. A new medium is one new subclass registered in :data:`MEDIUM_KINDS`.
+rebuilds it. A new medium is one new subclass with its own ``kind``.
 
 Model
 -----
@@ -73,7 +73,7 @@ class Medium(abc.ABC):
     refolding) is optional.
     """
 
-    #: Name under which :data:`MEDIUM_KINDS` and :mod:`lightsim.io` know the class.
+    #: Name under which :func:`medium_kinds` and :mod:`lightsim.io` know the class.
     kind: str = ""
 
     #: Largest matrix (entries) that the default :meth:`matrix` builds from :meth:`apply`.
@@ -468,8 +468,15 @@ class _Innovation(GaussianMedium):
         raise TypeError("an innovation matrix is not a stand-alone medium: save its parent")
 
 
-#: Media by :attr:`Medium.kind`: how :mod:`lightsim.io` rebuilds a saved medium.
-MEDIUM_KINDS = {GaussianMedium.kind: GaussianMedium}
+def medium_kinds() -> dict:
+    """Every :class:`Medium` subclass with a :attr:`~Medium.kind`, by kind (imported ones)."""
+    kinds, todo = {}, list(Medium.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if cls.kind and not cls.__name__.startswith("_"):
+            kinds.setdefault(cls.kind, cls)
+    return kinds
 
 
 def medium_from_parameters(kind, parameters):
@@ -478,8 +485,9 @@ def medium_from_parameters(kind, parameters):
     Raises
     ------
     ValueError
-        For a kind not in :data:`MEDIUM_KINDS`.
+        For a kind no imported :class:`Medium` subclass has (:func:`medium_kinds`).
     """
-    if kind not in MEDIUM_KINDS:
-        raise ValueError(f"unknown medium kind {kind!r}; known: {sorted(MEDIUM_KINDS)}")
-    return MEDIUM_KINDS[kind](**parameters)
+    kinds = medium_kinds()
+    if kind not in kinds:
+        raise ValueError(f"unknown medium kind {kind!r}; known: {sorted(kinds)}")
+    return kinds[kind](**parameters)

@@ -1,0 +1,284 @@
+"""A thick scattering medium without a transmission matrix: random phase screens.
+
+Model
+-----
+The DMD plane is imaged onto the entrance of a thick medium, sampled on an ``N x N`` grid of
+the mirror pitch ``p`` (one sample per mirror; the DMD sits in the centre, the rest of the
+grid is the medium's lateral extent, periodic at its edges). The medium is ``K`` thin random
+phase screens ``exp(i phi_k)`` separated by a distance ``dz`` of homogeneous medium, crossed
+with the exact angular-spectrum propagator of :mod:`lightsim.propagation` (split-step or
+multislice method: J. M. Cowley and A. F. Moodie, Acta Cryst. 10, 609, 1957; for random
+media, J. D. Schmidt, *Numerical Simulation of Optical Wave Propagation*, SPIE Press, 2010,
+ch. 9). A lens of focal length ``f`` then maps the exit field to its Fourier transform on the
+camera plane, sampled at ``lambda f / (N p)``; the outputs (speckle grains) are the
+``n_out`` samples of a centred square region of that plane, row-major.
+
+Each screen is a statistically homogeneous Gaussian random phase of rms ``phase_rms``
+(rad) with a Gaussian correlation ``exp(-r**2 / correlation_length**2)``, drawn by filtering
+white noise in Fourier space (Schmidt 2010, ch. 9; the power spectrum of a Gaussian
+correlation is Gaussian). Every step is unitary on the grid (phase screens, the angular
+spectrum without its band limit below the kernel's critical distance, an orthonormal FFT
+for the lens), so :meth:`~MultisliceMedium.adjoint` is the exact reverse and energy is
+conserved to dtype precision over the whole camera plane.
+
+Units: outputs are scaled by ``N / sqrt(n_in)``, so that a medium that spreads the light of
+all ``n_in`` signal mirrors ON evenly over the camera plane gives a mean grain intensity of 1,
+the field units of :class:`~lightsim.media.GaussianMedium` and of the OPU.
+
+Drift: ``phi_k <- rho phi_k + sqrt(1 - rho**2) phi_k'`` with ``phi_k'`` a fresh screen of the
+same statistics (so the screens keep their law); the field correlation of the outputs falls
+with ``rho`` but is not ``rho`` itself (it depends on the phase rms).
+
+Cost: ``2 K + 2`` FFTs of the ``N x N`` grid per frame (``K - 1`` propagations of two FFTs
+each, one lens FFT, the input scatter and output gather are copies), batched in chunks of
+at most ``chunk`` frames; no matrix is ever formed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.fft as sfft
+
+from . import checks, streams
+from .media import Medium, _seed
+from .propagation import AngularSpectrum
+
+
+class MultisliceMedium(Medium):
+    """Random phase screens and free-space propagation, then a lens (see the module docstring).
+
+    Parameters
+    ----------
+    n_in : int
+        Signal mirrors: the first ``n_in`` mirrors of the DMD in row-major order.
+    n_out : int
+        Outputs: the first ``n_out`` points, row-major, of a centred square lattice of side
+        ``ceil(sqrt(n_out))`` on the camera plane, ``output_stride`` samples apart.
+    output_stride : int
+        Camera-plane samples between outputs (about the speckle grain, ``grid / D`` samples
+        for an exit field of width ``D`` samples, makes the outputs independent grains).
+    dmd_shape : (int, int)
+        Mirrors of the DMD (rows, cols); the reference mirrors are the others.
+    grid : int
+        Samples per side of the simulation grid, at least the DMD's larger side.
+    pitch : float
+        Mirror pitch and grid sampling (m).
+    wavelength : float
+        Vacuum wavelength (m).
+    n_screens : int
+        Number of phase screens ``K`` (>= 1).
+    spacing : float
+        Distance between screens (m, >= 0), inside the medium of refractive index ``index``.
+    phase_rms : float
+        rms phase of each screen (rad, > 0).
+    correlation_length : float
+        Correlation length of each screen (m, > 0).
+    index : float
+        Refractive index between the screens.
+    seed : int
+        Seed of the screens, in ``[0, 2**64)``.
+    dtype : complex64 or complex128
+    chunk : int
+        Frames propagated at once (memory: about ``3 chunk grid**2`` complex values).
+    drift_rho, drift_seed : sequence
+        Drift history (see :meth:`drift`).
+    """
+
+    kind = "multislice"
+
+    def __init__(self, n_in, n_out, *, dmd_shape=(912, 1140), grid=2048, pitch=7.56e-6,
+                 wavelength=532e-9, n_screens=4, spacing=50e-6, phase_rms=2.0 * math.pi,
+                 correlation_length=15e-6, index=1.5, output_stride=1, seed=0,
+                 dtype=np.complex64, chunk=8, drift_rho=(), drift_seed=()):
+        def positive_int(name, value):
+            return checks.integer(name, value, minimum=1)
+
+        self.dmd_shape = checks.pair("dmd_shape", dmd_shape, positive_int)
+        self.grid = checks.integer("grid", grid, minimum=max(self.dmd_shape))
+        self.n_in = checks.integer("n_in", n_in, minimum=1,
+                                   maximum=self.dmd_shape[0] * self.dmd_shape[1])
+        self.output_stride = checks.integer("output_stride", output_stride, minimum=1)
+        side = math.isqrt(checks.integer("n_out", n_out, minimum=1) - 1) + 1
+        if (side - 1) * self.output_stride >= self.grid:
+            raise ValueError(f"n_out={n_out} outputs {self.output_stride} samples apart need a "
+                             f"lattice of side {side}, which does not fit on a grid of "
+                             f"{self.grid} samples")
+        self.n_out = int(n_out)
+        self.pitch = checks.positive("pitch", pitch)
+        self.wavelength = checks.positive("wavelength", wavelength)
+        self.n_screens = checks.integer("n_screens", n_screens, minimum=1)
+        self.spacing = checks.non_negative("spacing", spacing)
+        self.phase_rms = checks.positive("phase_rms", phase_rms)
+        self.correlation_length = checks.positive("correlation_length", correlation_length)
+        self.index = checks.positive("index", index)
+        self.seed = _seed("seed", seed)
+        self.dtype = checks.complex_dtype("dtype", dtype)
+        self.chunk = checks.integer("chunk", chunk, minimum=1)
+        rhos, seeds = tuple(drift_rho), tuple(drift_seed)
+        if len(rhos) != len(seeds):
+            raise ValueError(f"drift_rho and drift_seed must have the same length, got "
+                             f"{len(rhos)} and {len(seeds)}")
+        self.drift_rho = tuple(checks.in_range("drift_rho", r, 0.0, 1.0) for r in rhos)
+        self.drift_seed = tuple(_seed("drift_seed", s) for s in seeds)
+        shape = (self.grid, self.grid)
+        self._propagator = (None if self.n_screens == 1 else AngularSpectrum(
+            shape, self.pitch, self.wavelength, self.spacing, bandlimit=False, pad=1,
+            n=self.index, dtype=self.dtype, workers=-1))
+        self._screens = None
+        rows, cols = self.dmd_shape
+        top, left = (self.grid - rows) // 2, (self.grid - cols) // 2
+        mirror_rows, mirror_cols = np.divmod(np.arange(rows * cols), cols)
+        self._mirror_index = ((top + mirror_rows) * self.grid + left + mirror_cols)
+        start = self.grid // 2 - (side // 2) * self.output_stride
+        out_rows, out_cols = np.divmod(np.arange(self.n_out), side)
+        self._output_index = ((start + self.output_stride * out_rows) * self.grid + start
+                              + self.output_stride * out_cols)
+        self._scale = self.grid / math.sqrt(self.n_in)
+
+    # ------------------------------------------------------------------ description
+    def parameters(self) -> dict:
+        """Constructor arguments that rebuild the same medium (drift history included)."""
+        params = dict(n_in=self.n_in, n_out=self.n_out, dmd_shape=self.dmd_shape,
+                      grid=self.grid, pitch=self.pitch, wavelength=self.wavelength,
+                      n_screens=self.n_screens, spacing=self.spacing,
+                      phase_rms=self.phase_rms, correlation_length=self.correlation_length,
+                      index=self.index, output_stride=self.output_stride, seed=self.seed,
+                      dtype=self.dtype.name,
+                      chunk=self.chunk)
+        if self.drift_rho:
+            params["drift_rho"] = np.array(self.drift_rho, dtype=np.float64)
+            params["drift_seed"] = np.array(self.drift_seed, dtype=np.uint64)
+        return params
+
+    def __repr__(self):
+        return (f"MultisliceMedium(n_in={self.n_in}, n_out={self.n_out}, grid={self.grid}, "
+                f"n_screens={self.n_screens}, spacing={self.spacing:g}, "
+                f"phase_rms={self.phase_rms:g}, seed={self.seed})")
+
+    @property
+    def thickness(self) -> float:
+        """Distance from the first screen to the last (m)."""
+        return (self.n_screens - 1) * self.spacing
+
+    @property
+    def output_pitch(self) -> float:
+        """Sampling of the camera plane per unit focal length: ``lambda / (N p)`` (rad)."""
+        return self.wavelength / (self.grid * self.pitch)
+
+    # ------------------------------------------------------------------ screens
+    def _screen(self, seed, k):
+        """Screen ``k`` of ``seed``: Gaussian-correlated phase of rms ``phase_rms`` (float64)."""
+        rng = np.random.default_rng(streams.derived_seed(seed, k))
+        noise = rng.standard_normal((self.grid, self.grid))
+        f = sfft.fftfreq(self.grid, self.pitch)
+        # the spectrum of exp(-r**2 / l**2) is Gaussian: amplitude filter exp(-(pi l f)**2 / 2)
+        filt = np.exp(-0.5 * (math.pi * self.correlation_length) ** 2
+                      * (f[:, None] ** 2 + f[None, :] ** 2))
+        phase = sfft.ifft2(sfft.fft2(noise) * filt).real
+        return phase * (self.phase_rms / phase.std())
+
+    def screens(self) -> np.ndarray:
+        """The ``K`` phase screens ``(K, N, N)`` float64 (rad), drift history applied."""
+        if self._screens is None:
+            screens = np.stack([self._screen(self.seed, k) for k in range(self.n_screens)])
+            for rho, seed in zip(self.drift_rho, self.drift_seed):
+                fresh = np.stack([self._screen(seed, k) for k in range(self.n_screens)])
+                screens = rho * screens + math.sqrt(1.0 - rho * rho) * fresh
+            self._screens = screens
+            self._phasors = np.exp(1j * screens).astype(self.dtype)
+        return self._screens
+
+    # ------------------------------------------------------------------ propagation
+    def _forward(self, grid_fields):
+        """Entrance fields ``(n, N, N)`` -> camera-plane fields ``(n, N, N)`` (unitary)."""
+        self.screens()
+        u = grid_fields
+        for k in range(self.n_screens):
+            u = u * self._phasors[k]
+            if k < self.n_screens - 1:
+                u = self._propagator(u)
+        return sfft.fftshift(sfft.fft2(u, norm="ortho", workers=-1), axes=(-2, -1))
+
+    def _backward(self, plane_fields):
+        """Adjoint of :meth:`_forward`."""
+        self.screens()
+        u = sfft.ifft2(sfft.ifftshift(plane_fields, axes=(-2, -1)), norm="ortho", workers=-1)
+        for k in reversed(range(self.n_screens)):
+            if k < self.n_screens - 1:
+                u = self._propagator.adjoint(u)
+            u = u * np.conj(self._phasors[k])
+        return u
+
+    def camera_plane(self, X, mirrors=None):
+        """The whole camera-plane field ``(n_samples, N, N)`` of mirror amplitudes ``X``.
+
+        ``X`` holds the amplitudes of the first ``n_in`` mirrors (or of ``mirrors``, an
+        index array into the DMD's row-major mirrors), unscaled: energy is conserved,
+        ``sum |out|**2 = sum |X|**2`` per sample.
+        """
+        index = self._mirror_index[:self.n_in] if mirrors is None else self._mirror_index[
+            mirrors]
+        X = np.asarray(X)
+        out = np.empty((X.shape[0], self.grid, self.grid), dtype=self.dtype)
+        for lo in range(0, X.shape[0], self.chunk):
+            block = X[lo:lo + self.chunk]
+            fields = np.zeros((block.shape[0], self.grid * self.grid), dtype=self.dtype)
+            fields[:, index] = block
+            out[lo:lo + self.chunk] = self._forward(
+                fields.reshape(-1, self.grid, self.grid))
+        return out
+
+    def _check(self, name, X, n):
+        X = checks.finite_array(name, X)
+        if X.ndim != 2 or X.shape[1] != n:
+            raise ValueError(f"{name} must have shape (n_samples, {n}), got shape {X.shape}")
+        return X
+
+    def apply(self, X):
+        """Output fields ``(n_samples, n_out)`` of input fields ``X`` ``(n_samples, n_in)``."""
+        X = self._check("X", X, self.n_in)
+        out = np.empty((X.shape[0], self.n_out), dtype=self.dtype)
+        for lo in range(0, X.shape[0], self.chunk):
+            plane = self.camera_plane(X[lo:lo + self.chunk])
+            out[lo:lo + self.chunk] = plane.reshape(plane.shape[0], -1)[:, self._output_index]
+        return out * self.dtype.type(self._scale)
+
+    def adjoint(self, Y):
+        """Adjoint of :meth:`apply`: ``<apply(x), y> = <x, adjoint(y)>``."""
+        Y = self._check("Y", Y, self.n_out)
+        out = np.empty((Y.shape[0], self.n_in), dtype=self.dtype)
+        for lo in range(0, Y.shape[0], self.chunk):
+            block = Y[lo:lo + self.chunk]
+            plane = np.zeros((block.shape[0], self.grid * self.grid), dtype=self.dtype)
+            plane[:, self._output_index] = block
+            back = self._backward(plane.reshape(-1, self.grid, self.grid))
+            out[lo:lo + self.chunk] = back.reshape(block.shape[0], -1)[
+                :, self._mirror_index[:self.n_in]]
+        return out * self.dtype.type(self._scale)
+
+    def reference_field(self, power, seed):
+        """The reference mirrors' field through the screens, scaled to mean intensity ``power``.
+
+        The reference mirrors are every DMD mirror after the ``n_in`` signal ones, all ON
+        with one common amplitude, chosen so that the mean output intensity is ``power``
+        (the OPU defines the reference by its power ratio). ``seed`` is not used: the
+        medium determines the field.
+        """
+        power = checks.positive("power", power)
+        reference = np.arange(self.n_in, self.dmd_shape[0] * self.dmd_shape[1])
+        if reference.size == 0:
+            raise ValueError("the DMD has no mirror left for the reference")
+        plane = self.camera_plane(np.ones((1, reference.size), self.dtype), mirrors=reference)
+        field = plane.reshape(-1)[self._output_index].astype(np.complex128)
+        mean = np.mean(np.abs(field) ** 2)
+        return (field * math.sqrt(power / mean)).astype(np.complex64)
+
+    def drift(self, rho, seed):
+        """The medium after its screens decorrelate: ``phi <- rho phi + sqrt(1 - rho**2) phi'``."""
+        rho = checks.in_range("rho", rho, 0.0, 1.0)
+        seed = _seed("seed", seed)
+        params = self.parameters()
+        params.update(drift_rho=self.drift_rho + (rho,), drift_seed=self.drift_seed + (seed,))
+        return MultisliceMedium(**params)
