@@ -41,6 +41,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import inspect
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -220,6 +221,34 @@ def dither_overrides(value, geometry: Geometry) -> Overrides:
                      {}, {})
 
 
+def _multislice(screens):
+    """Factory of a :class:`lightsim.MultisliceMedium` of ``screens`` screens for an OPU.
+
+    A 2048 x 2048 grid at the mirror pitch, screens of rms phase 2 pi rad and correlation
+    length 4 um (below the pitch: light scatters over the grid's whole angular range), 1 mm
+    apart, outputs 2 camera-plane samples apart (about one grain across the DMD's width).
+    """
+    def make(opu):
+        return lightsim.MultisliceMedium(
+            opu.n_mirrors, opu.n_out * opu.grains, dmd_shape=opu.dmd.shape, grid=2048,
+            n_screens=screens, spacing=1e-3, phase_rms=2 * math.pi,
+            correlation_length=4e-6, output_stride=2, seed=opu.seed)
+    return make
+
+
+#: Medium factories ``(opu) -> medium``, called with the OPU built for the point (its
+#: ``n_mirrors``, ``n_out``, ``grains``, ``dmd`` and ``seed`` give the medium's shape and a
+#: seed); the OPU is then rebuilt with ``medium=``. ``None``: the OPU's own
+#: ``GaussianMedium``. A new medium for the study is one entry here.
+MEDIA = {"gaussian": None, "multislice, 1 screen": _multislice(1),
+         "multislice, 8 screens": _multislice(8)}
+
+
+def medium_overrides(value, geometry: Geometry) -> Overrides:
+    """The run option ``{"medium": value}`` (none for the default Gaussian medium)."""
+    return Overrides({}, {}, {} if value == "gaussian" else {"medium": value})
+
+
 AXES = (
     Axis("bits", "camera bit depth (bits; same analog signal)", (1, 2, 4, 6, 8, 10, 12),
          bits_overrides, quick=(1, 4, 8)),
@@ -262,6 +291,10 @@ AXES = (
     Axis("phase_jitter", "reference phase jitter, frame to frame (rad rms)",
          (0.0, 0.1, 0.3, 1.0), _opu_keyword("phase_jitter"), quick=(0.0, 1.0),
          scale="symlog"),
+    Axis("medium", "scattering medium (i.i.d. Gaussian T, or phase screens 1 mm apart)",
+         ("gaussian", "multislice, 1 screen", "multislice, 8 screens"),
+         medium_overrides, quick=("gaussian",),
+         scale="category"),
 )
 
 #: Reference lines: (name, method, preset).
@@ -297,13 +330,6 @@ def get_axis(name: str) -> Axis:
         if axis.name == name:
             return axis
     raise ValueError(f"unknown axis {name!r}; known axes: {', '.join(a.name for a in AXES)}")
-
-
-# ---------------------------------------------------------------------------- media
-#: Medium factories ``(opu) -> medium``, called with the OPU built for the point (its
-#: ``n_mirrors``, ``n_out``, ``grains`` and ``seed`` give the medium's shape and a seed); the
-#: OPU is then rebuilt with ``medium=``. ``None``: the OPU's own ``GaussianMedium``.
-MEDIA = {"gaussian": None}
 
 
 # ---------------------------------------------------------------------------- construction
