@@ -19,7 +19,9 @@ white noise in Fourier space (Schmidt 2010, ch. 9; the power spectrum of a Gauss
 correlation is Gaussian). Every step is unitary on the grid (phase screens, the angular
 spectrum without its band limit below the kernel's critical distance, an orthonormal FFT
 for the lens), so :meth:`~MultisliceMedium.adjoint` is the exact reverse and energy is
-conserved to dtype precision over the whole camera plane.
+conserved to dtype precision over the whole camera plane. The medium is periodic, and for a
+periodic field the unlimited kernel is exact at any distance: the propagator's sampling
+check, which guards a non-periodic field against wrap-around, is switched off.
 
 Units: outputs are scaled by ``N / sqrt(n_in)``, so that a medium that spreads the light of
 all ``n_in`` signal mirrors ON evenly over the camera plane gives a mean grain intensity of 1,
@@ -28,6 +30,10 @@ the field units of :class:`~lightsim.media.GaussianMedium` and of the OPU.
 Drift: ``phi_k <- rho phi_k + sqrt(1 - rho**2) phi_k'`` with ``phi_k'`` a fresh screen of the
 same statistics (so the screens keep their law); the field correlation of the outputs falls
 with ``rho`` but is not ``rho`` itself (it depends on the phase rms).
+
+Memory effect: :func:`tilt_correlation` measures the speckle correlation after an input
+tilt and :func:`tilt_correlation_theory` gives its closed form for independent Gaussian
+screens (exact second moment, the Markov approximation).
 
 Cost: ``2 K + 2`` FFTs of the ``N x N`` grid per frame (``K - 1`` propagations of two FFTs
 each, one lens FFT, the input scatter and output gather are copies), batched in chunks of
@@ -125,7 +131,7 @@ class MultisliceMedium(Medium):
         shape = (self.grid, self.grid)
         self._propagator = (None if self.n_screens == 1 else AngularSpectrum(
             shape, self.pitch, self.wavelength, self.spacing, bandlimit=False, pad=1,
-            n=self.index, dtype=self.dtype, workers=-1))
+            n=self.index, dtype=self.dtype, workers=-1, check="ignore"))
         self._screens = None
         rows, cols = self.dmd_shape
         top, left = (self.grid - rows) // 2, (self.grid - cols) // 2
@@ -282,3 +288,107 @@ class MultisliceMedium(Medium):
         params = self.parameters()
         params.update(drift_rho=self.drift_rho + (rho,), drift_seed=self.drift_seed + (seed,))
         return MultisliceMedium(**params)
+
+
+# ---------------------------------------------------------------------------- memory effect
+def _tilt_cycles(medium, cycles):
+    cycles = checks.integer("cycles", cycles, minimum=0)
+    if cycles >= medium.grid // 2:
+        raise ValueError(f"cycles must be below grid / 2 = {medium.grid // 2} (a tilt the grid "
+                         f"can represent), got {cycles}")
+    return cycles
+
+
+def tilt_correlation(medium: MultisliceMedium, cycles: int) -> float:
+    """Measured angular memory effect: speckle correlation after an input tilt.
+
+    Every DMD mirror is ON (a uniform field over the DMD), then tilted by ``cycles`` cycles
+    across the grid (angle ``cycles lambda / (n N p)`` inside the medium). The tilted
+    input's camera-plane intensity ``b`` is shifted back by ``cycles`` samples and compared
+    with the untilted one ``a``: ``C = 4 sum(a b) / sum(a**2 + b**2) - 1``, excluding the
+    zero-frequency sample (the ballistic light). For exponential (fully developed) speckle
+    of a common mean ``S`` this estimates ``sum |<E_a E_b*>|**2 / sum S**2``, the normalised
+    covariance of the intensity fluctuations, without dividing by the unknown envelope.
+
+    Parameters
+    ----------
+    medium : MultisliceMedium
+    cycles : int
+        Tilt in cycles across the grid, in ``[0, grid / 2)``.
+
+    Returns
+    -------
+    float
+        The speckle correlation (1: the speckle only shifts; 0: a new speckle).
+    """
+    cycles = _tilt_cycles(medium, cycles)
+    mirrors = np.arange(medium.dmd_shape[0] * medium.dmd_shape[1])
+    columns = medium._mirror_index % medium.grid
+    x = np.ones((1, mirrors.size))
+    tilt = np.exp(2j * np.pi * cycles * columns / medium.grid)[None, :]
+    a = np.abs(medium.camera_plane(x, mirrors=mirrors)[0]) ** 2
+    b = np.abs(medium.camera_plane(x * tilt, mirrors=mirrors)[0]) ** 2
+    b = np.roll(b, -cycles, axis=1)
+    keep = np.ones(a.size, dtype=bool)
+    keep[(medium.grid // 2) * medium.grid + medium.grid // 2] = False
+    a, b = a.reshape(-1)[keep], b.reshape(-1)[keep]
+    return float(4.0 * np.sum(a * b) / np.sum(a * a + b * b) - 1.0)
+
+
+def tilt_correlation_theory(medium: MultisliceMedium, cycles: int) -> float:
+    """Closed form of :func:`tilt_correlation` for a plane wave filling the grid.
+
+    In the paraxial regime a tilt ``q`` of the input commutes with free propagation up to a
+    lateral shift ``q z / k``, so tilting the input of a stack is equivalent to shifting
+    screen ``j`` (at depth ``z_j``) by ``s_j = theta z_j`` with ``theta = q / k``. For
+    independent Gaussian screens of structure function
+    ``D(r) = 2 sigma**2 (1 - exp(-r**2 / l**2))``, averaging over each screen given the
+    field that reaches it is exact (the screen is independent of that field), and free
+    propagation leaves a homogeneous field's mutual coherence unchanged; the mutual
+    coherence of the untilted and tilted exit fields is therefore
+    ``G(r) = prod_j exp(-D(r - s_j) / 2)`` (the Markov approximation of wave propagation in
+    random media, exact for discrete independent screens: A. Ishimaru, *Wave Propagation
+    and Scattering in Random Media*, Academic Press, 1978, vol. 2, ch. 20; V. I. Tatarskii,
+    *The Effects of the Turbulent Atmosphere on Wave Propagation*, 1971). Its Fourier
+    transform is the cross-spectrum on the camera plane, and for circular Gaussian speckle
+    ``C = sum_k |FT G_tilt|**2 / sum_k (FT G_0)**2`` over the non-zero frequencies.
+
+    In the strong-scattering limit (``sigma**2 K >> 1``, ``D`` quadratic over the coherence
+    width) this is ``exp(-2 sigma**2 theta**2 sum_j (z_j - mean z)**2 / l**2)``: a
+    Gaussian in angle, of width falling as ``L**-3/2`` for a medium of thickness ``L`` and
+    fixed screen density (forward scattering; the diffusive-slab law of Feng et al.,
+    PRL 61, 834, 1988, does not apply). A thin screen (``L = 0``) gives exactly 1.
+
+    Parameters
+    ----------
+    medium : MultisliceMedium
+        Its grid, pitch, wavelength, index, screens and their statistics define the
+        prediction; the DMD must fill the grid (``dmd_shape == (grid, grid)``).
+    cycles : int
+        Tilt in cycles across the grid, in ``[0, grid / 2)``.
+
+    Returns
+    -------
+    float
+        The predicted speckle correlation.
+    """
+    cycles = _tilt_cycles(medium, cycles)
+    if medium.dmd_shape != (medium.grid, medium.grid):
+        raise ValueError(f"the closed form is for a plane wave filling the grid: dmd_shape "
+                         f"must be ({medium.grid}, {medium.grid}), got {medium.dmd_shape}")
+    theta = cycles * medium.wavelength / (medium.index * medium.grid * medium.pitch)
+    lag = ((np.arange(medium.grid) + medium.grid // 2) % medium.grid - medium.grid // 2
+           ) * medium.pitch
+    y, x = lag[:, None], lag[None, :]
+    sigma2, ell2 = medium.phase_rms ** 2, medium.correlation_length ** 2
+
+    def coherence(shifts):
+        log = np.zeros((medium.grid, medium.grid))
+        for s in shifts:
+            log -= sigma2 * (1.0 - np.exp(-((x - s) ** 2 + y * y) / ell2))
+        return np.exp(log)
+
+    depths = medium.spacing * np.arange(medium.n_screens)
+    untilted = np.abs(sfft.fft2(coherence(np.zeros_like(depths)))).reshape(-1)[1:]
+    tilted = np.abs(sfft.fft2(coherence(theta * depths))).reshape(-1)[1:]
+    return float(np.sum(tilted ** 2) / np.sum(untilted ** 2))

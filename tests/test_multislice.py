@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import validation
 from lightsim import OPU, io
-from lightsim.multislice import MultisliceMedium
+from lightsim.multislice import MultisliceMedium, tilt_correlation, tilt_correlation_theory
 
 
 def _medium(**changes):
@@ -111,3 +111,35 @@ def test_bad_arguments():
 def test_validation_cases(name):
     for result in validation.run_case(name, "small"):
         assert result.passed, result
+
+
+# ---------------------------------------------------------------------------- memory effect
+def _plane_wave_stack(**kwargs):
+    options = dict(grid=32, n_screens=4, spacing=2e-3, phase_rms=1.5,
+                   correlation_length=4 * 7.56e-6, dtype=np.complex128)
+    options.update(kwargs)
+    grid = options["grid"]
+    return MultisliceMedium(grid * grid, 1, dmd_shape=(grid, grid), **options)
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32), cycles=st.integers(0, 7))
+def test_a_thin_stack_is_exactly_tilt_invariant(seed, cycles):
+    medium = _plane_wave_stack(spacing=0.0, seed=seed)
+    assert tilt_correlation(medium, cycles) == pytest.approx(1.0, abs=1e-9)
+    assert tilt_correlation_theory(medium, cycles) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_the_closed_form_falls_with_thickness_and_tilt():
+    by_thickness = [tilt_correlation_theory(_plane_wave_stack(spacing=d), 4)
+                    for d in (1e-3, 4e-3, 16e-3)]
+    by_tilt = [tilt_correlation_theory(_plane_wave_stack(), c) for c in (1, 4, 12)]
+    assert 1 > by_thickness[0] > by_thickness[1] > by_thickness[2] >= 0
+    assert 1 > by_tilt[0] > by_tilt[1] > by_tilt[2] >= 0
+
+
+def test_memory_effect_bad_arguments():
+    with pytest.raises(ValueError, match="cycles"):
+        tilt_correlation(_plane_wave_stack(), 16)
+    with pytest.raises(ValueError, match="dmd_shape"):
+        tilt_correlation_theory(_medium(), 2)
