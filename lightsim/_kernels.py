@@ -485,33 +485,46 @@ def affine_fields_reference(X, d_t, base, out):
 
 
 @numba.njit(cache=True, parallel=True)
-def speckle_photons(fields, reference, reference_factors, scales, grains, out):
-    """``out[i, p] = scales[i] * sum_g |fields[i, p g + g'] + r_i s[p g + g']|**2``.
+def speckle_photons(fields, reference, reference_factors, scales, block_rows, block_cols,
+                    lattice_cols, out):
+    """``out[i, p] = scales[i] * sum_(a, b) |fields[i, j] + r_i s[j]|**2`` over a grain block.
 
-    Intensity of the speckle grains of camera pixel ``p`` with the reference field ``s``
-    multiplied by frame ``i``'s complex factor ``r_i = reference_factors[i]`` (1 when the
-    reference mirrors are ON, the leak when OFF, times a phase jitter), summed over the
-    ``grains`` grains of the pixel and multiplied by ``scales[i]`` (photons per unit
-    intensity of frame ``i``, laser power fluctuation included). ``fields`` ``(n, P
-    grains)`` complex64, ``reference_factors`` ``(n,)`` complex64, ``scales`` ``(n,)``
-    float32, ``out`` ``(n, P)`` float32; accumulated in float32 like the unfused NumPy
-    expression.
+    Intensity of the speckle grains of sensor pixel ``p = (py, px)`` with the reference field
+    ``s`` multiplied by frame ``i``'s complex factor ``r_i = reference_factors[i]`` (1 when
+    the reference mirrors are ON, the leak when OFF, times a phase jitter), summed over the
+    pixel's ``block_rows x block_cols`` grains ``j = (py block_rows + a) lattice_cols + px
+    block_cols + b`` of the row-major grain lattice (:mod:`lightsim.plane`) and multiplied by
+    ``scales[i]`` (photons per unit intensity of frame ``i``, laser power fluctuation
+    included). ``fields`` ``(n, lattice_rows lattice_cols)`` complex64,
+    ``reference_factors`` ``(n,)`` complex64, ``scales`` ``(n,)`` float32, ``out`` ``(n,
+    P)`` float32 with ``P`` the sensor pixels, row-major; accumulated in float32 like the
+    unfused NumPy expression.
     """
     n, pixels = out.shape
+    pixel_cols = lattice_cols // block_cols
     for i in numba.prange(n):
         alpha = reference_factors[i]
         factor = scales[i]
         for p in range(pixels):
+            py = p // pixel_cols
+            px = p - py * pixel_cols
             total = np.float32(0.0)
-            for g in range(grains):
-                j = p * grains + g
-                value = fields[i, j] + alpha * reference[j]
-                total += value.real * value.real + value.imag * value.imag
+            for a in range(block_rows):
+                start = (py * block_rows + a) * lattice_cols + px * block_cols
+                for b in range(block_cols):
+                    value = fields[i, start + b] + alpha * reference[start + b]
+                    total += value.real * value.real + value.imag * value.imag
             out[i, p] = total * factor
 
 
-def speckle_photons_reference(fields, reference, reference_factors, scales, grains, out):
+def speckle_photons_reference(fields, reference, reference_factors, scales, block_rows,
+                              block_cols, lattice_cols, out):
     """NumPy reference of :func:`speckle_photons`."""
     total = fields + reference_factors[:, None] * reference[None, :]
-    intensity = (total.real**2 + total.imag**2).reshape(out.shape[0], out.shape[1], grains)
-    out[...] = intensity.sum(axis=-1, dtype=np.float32) * scales[:, None]
+    intensity = total.real**2 + total.imag**2
+    n = out.shape[0]
+    lattice_rows = fields.shape[1] // lattice_cols
+    blocks = intensity.reshape(n, lattice_rows // block_rows, block_rows,
+                               lattice_cols // block_cols, block_cols)
+    out[...] = (blocks.transpose(0, 1, 3, 2, 4).reshape(n, out.shape[1], -1)
+                .sum(axis=-1, dtype=np.float32) * scales[:, None])

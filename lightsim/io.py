@@ -238,7 +238,9 @@ def save_opu(path, opu):
 def _opu_state(f, params, path):
     """``(state, complete)``: the saved state with its arrays checked; schema 1 files kept
     only the reference and the calibration, at the root (``complete`` False)."""
-    n_grains = params["n_out"] * params["options"].get("grains", 1)
+    n_grains = params["medium"].get("n_out")  # the medium has one output per grain
+    if n_grains is None:
+        raise FormatError(f"{path}: the saved medium has no n_out")
     group = f.get("state")
     holder = f if group is None else group
     state = {} if group is None else _read_parameters(group)

@@ -66,7 +66,8 @@ def _seed(name, value):
 class Medium(abc.ABC):
     """A linear optical stage from ``n_in`` input fields to ``n_out`` output fields.
 
-    Subclasses set :attr:`kind`, ``n_in``, ``n_out`` and ``dtype`` (complex) and implement
+    Subclasses set :attr:`kind`, ``n_in``, ``n_out``, ``dtype`` (complex) and, when their
+    outputs have a place on the camera plane, :attr:`output_shape`, and implement
     :meth:`apply`, :meth:`adjoint`, :meth:`drift`, :meth:`reference_field` and
     :meth:`parameters`; :meth:`matrix` has a default built from :meth:`apply`, and
     :meth:`innovation` (what lets the OPU update a macro-pixel fold after a drift without
@@ -82,6 +83,11 @@ class Medium(abc.ABC):
     n_in: int
     n_out: int
     dtype: np.dtype
+
+    #: ``(rows, cols)`` of the outputs on the camera plane (row-major), for a medium with a
+    #: geometry; ``None`` for independent outputs in no particular place (the OPU lays them
+    #: out on its own camera plane, :mod:`lightsim.plane`).
+    output_shape: tuple | None = None
 
     @property
     def shape(self):

@@ -11,7 +11,8 @@ multislice method: J. M. Cowley and A. F. Moodie, Acta Cryst. 10, 609, 1957; for
 media, J. D. Schmidt, *Numerical Simulation of Optical Wave Propagation*, SPIE Press, 2010,
 ch. 9). A lens of focal length ``f`` then maps the exit field to its Fourier transform on the
 camera plane, sampled at ``lambda f / (N p)``; the outputs (speckle grains) are the
-``n_out`` samples of a centred square region of that plane, row-major.
+``n_out`` samples, row-major, of a centred ``output_shape`` lattice of that plane,
+``output_stride`` samples apart.
 
 Each screen is a statistically homogeneous Gaussian random phase of rms ``phase_rms``
 (rad) with a Gaussian correlation ``exp(-r**2 / correlation_length**2)``, drawn by filtering
@@ -49,6 +50,7 @@ import scipy.fft as sfft
 
 from . import checks, streams
 from .media import Medium, _seed
+from .plane import squarest
 from .propagation import AngularSpectrum
 
 
@@ -60,8 +62,12 @@ class MultisliceMedium(Medium):
     n_in : int
         Signal mirrors: the first ``n_in`` mirrors of the DMD in row-major order.
     n_out : int
-        Outputs: the first ``n_out`` points, row-major, of a centred square lattice of side
-        ``ceil(sqrt(n_out))`` on the camera plane, ``output_stride`` samples apart.
+        Outputs: the points, row-major, of a centred lattice of ``output_shape`` on the
+        camera plane, ``output_stride`` samples apart.
+    output_shape : (int, int), optional
+        ``(rows, cols)`` of the output lattice, ``rows * cols = n_out``; default the most
+        nearly square (:func:`lightsim.plane.squarest`). An OPU lays its camera pixels on
+        it (:mod:`lightsim.plane`).
     output_stride : int
         Camera-plane samples between outputs (about the speckle grain, ``grid / D`` samples
         for an exit field of width ``D`` samples, makes the outputs independent grains).
@@ -96,8 +102,8 @@ class MultisliceMedium(Medium):
 
     def __init__(self, n_in, n_out, *, dmd_shape=(912, 1140), grid=2048, pitch=7.56e-6,
                  wavelength=532e-9, n_screens=4, spacing=50e-6, phase_rms=2.0 * math.pi,
-                 correlation_length=15e-6, index=1.5, output_stride=1, seed=0,
-                 dtype=np.complex64, chunk=8, drift_rho=(), drift_seed=()):
+                 correlation_length=15e-6, index=1.5, output_stride=1, output_shape=None,
+                 seed=0, dtype=np.complex64, chunk=8, drift_rho=(), drift_seed=()):
         def positive_int(name, value):
             return checks.integer(name, value, minimum=1)
 
@@ -106,12 +112,18 @@ class MultisliceMedium(Medium):
         self.n_in = checks.integer("n_in", n_in, minimum=1,
                                    maximum=self.dmd_shape[0] * self.dmd_shape[1])
         self.output_stride = checks.integer("output_stride", output_stride, minimum=1)
-        side = math.isqrt(checks.integer("n_out", n_out, minimum=1) - 1) + 1
-        if (side - 1) * self.output_stride >= self.grid:
-            raise ValueError(f"n_out={n_out} outputs {self.output_stride} samples apart need a "
-                             f"lattice of side {side}, which does not fit on a grid of "
+        self.n_out = checks.integer("n_out", n_out, minimum=1)
+        if output_shape is None:
+            output_shape = squarest(self.n_out)
+        self.output_shape = checks.pair("output_shape", output_shape, positive_int)
+        rows, cols = self.output_shape
+        if rows * cols != self.n_out:
+            raise ValueError(f"output_shape={self.output_shape} has {rows * cols} points, "
+                             f"expected n_out={self.n_out}")
+        if (max(rows, cols) - 1) * self.output_stride >= self.grid:
+            raise ValueError(f"an output lattice of {rows} x {cols} points "
+                             f"{self.output_stride} samples apart does not fit on a grid of "
                              f"{self.grid} samples")
-        self.n_out = int(n_out)
         self.pitch = checks.positive("pitch", pitch)
         self.wavelength = checks.positive("wavelength", wavelength)
         self.n_screens = checks.integer("n_screens", n_screens, minimum=1)
@@ -133,13 +145,14 @@ class MultisliceMedium(Medium):
             shape, self.pitch, self.wavelength, self.spacing, bandlimit=False, pad=1,
             n=self.index, dtype=self.dtype, workers=-1, check="ignore"))
         self._screens = None
-        rows, cols = self.dmd_shape
-        top, left = (self.grid - rows) // 2, (self.grid - cols) // 2
-        mirror_rows, mirror_cols = np.divmod(np.arange(rows * cols), cols)
+        dmd_rows, dmd_cols = self.dmd_shape
+        top, left = (self.grid - dmd_rows) // 2, (self.grid - dmd_cols) // 2
+        mirror_rows, mirror_cols = np.divmod(np.arange(dmd_rows * dmd_cols), dmd_cols)
         self._mirror_index = ((top + mirror_rows) * self.grid + left + mirror_cols)
-        start = self.grid // 2 - (side // 2) * self.output_stride
-        out_rows, out_cols = np.divmod(np.arange(self.n_out), side)
-        self._output_index = ((start + self.output_stride * out_rows) * self.grid + start
+        row0 = self.grid // 2 - (rows // 2) * self.output_stride
+        col0 = self.grid // 2 - (cols // 2) * self.output_stride
+        out_rows, out_cols = np.divmod(np.arange(self.n_out), cols)
+        self._output_index = ((row0 + self.output_stride * out_rows) * self.grid + col0
                               + self.output_stride * out_cols)
         self._scale = self.grid / math.sqrt(self.n_in)
 
@@ -150,7 +163,8 @@ class MultisliceMedium(Medium):
                       grid=self.grid, pitch=self.pitch, wavelength=self.wavelength,
                       n_screens=self.n_screens, spacing=self.spacing,
                       phase_rms=self.phase_rms, correlation_length=self.correlation_length,
-                      index=self.index, output_stride=self.output_stride, seed=self.seed,
+                      index=self.index, output_stride=self.output_stride,
+                      output_shape=self.output_shape, seed=self.seed,
                       dtype=self.dtype.name,
                       chunk=self.chunk)
         if self.drift_rho:

@@ -27,20 +27,25 @@ Physical model
   ``P_ref = reference_ratio / 2``: the reference-to-signal power ratio is taken against a
   frame with half the signal mirrors ON (``<|T x|**2> = 1/2``). When the reference
   mirrors are OFF they leak ``c s``.
-* **Speckle grains.** Each camera pixel integrates ``grains`` independent speckle grains
-  (the medium has ``n_out * grains`` outputs, summed in groups of ``grains``): the contrast
-  of a pixel's intensity falls as ``1 / sqrt(grains)`` (Goodman, *Speckle Phenomena in
-  Optics*, 2007, ch. 3).
+* **Camera plane** (:mod:`lightsim.plane`). The ``n_out`` pixels read are a ROI of
+  ``roi_shape = (rows, cols)`` output pixels; with the camera's charge-domain binning
+  ``(by, bx)`` each is ``by x bx`` sensor pixels, and each sensor pixel integrates a block
+  of ``grains = (gy, gx)`` speckle grains. The medium's outputs are the grain lattice of
+  ``rows by gy x cols bx gx`` grains (row-major; a medium with a geometry gives its own
+  ``output_shape``, which the ROI then follows). An output pixel sums ``G = by bx gy gx``
+  independent grains: the contrast of its intensity falls as ``1 / sqrt(G)`` (Goodman,
+  *Speckle Phenomena in Optics*, 2007, ch. 3).
 * **Photons** (the speckle covers the sensor; the pixels read are a region of interest). The
   laser power ``P`` is spread over all ``n_dmd`` mirrors; a fraction ``transmission`` of each
   ON mirror's light reaches the sensor, where the speckle spreads it on average evenly over
   the ``sensor_pixels`` pixels of the sensor (``sensor_shape``, 1088 x 2040 for the preset,
-  the format of LightOn's cameras in lightonml's device table), each integrating ``grains``
-  grains. The ``n_out`` pixels read get their share: light per pixel never depends on how
-  many pixels are read. The mean photon count of a grain is ``photon_rate * exposure * I``
-  with ``photon_rate = N (P / n_dmd) transmission lambda / (h c sensor_pixels grains)``
-  photons per second per unit intensity (photon energy ``h c / lambda``), so shot noise has
-  its physical size.
+  the format of LightOn's cameras in lightonml's device table), each integrating ``gy gx``
+  grains. The pixels read get their share: light per sensor pixel never depends on how
+  many pixels are read, and a binned output pixel collects the light of its ``by bx``
+  sensor pixels. The mean photon count of a grain is ``photon_rate * exposure * I`` with
+  ``photon_rate = N (P / n_dmd) transmission lambda / (h c sensor_pixels gy gx)`` photons
+  per second per unit intensity (photon energy ``h c / lambda``), so shot noise has its
+  physical size.
 * **Exposure** (``exposure="auto"``, as the hardware adapts its exposure to the frames it is
   shown): one exposure per call (per batch of frames), chosen so that the brightest frame of
   that call fills the wells to ``fill`` of the full well on average, capped at the frame
@@ -94,6 +99,7 @@ from .dmd import DMD, MacroPixelLayout, check_binary
 from .encoders import Encoder
 from .holography import reference_projection
 from .media import GaussianMedium, Medium
+from .plane import CameraPlane
 from .presets import PLANCK, SPEED_OF_LIGHT, OPUConfig
 from .readout import BinaryHolography, Readout, readout_for
 
@@ -122,7 +128,8 @@ class OPU:
     n_in : int
         Number of signal mirrors (input features).
     n_out : int
-        Number of camera pixels read (output features), at most the sensor's pixels.
+        Number of output pixels read (output features): a ROI of ``roi_shape`` that fits on
+        the sensor (binning included).
     preset : {"ideal", "lighton"}
         Hardware defaults (see :data:`PRESETS`); any keyword below overrides them.
     seed : int
@@ -131,22 +138,27 @@ class OPU:
         numbers bit for bit.
     medium : lightsim.media.Medium, optional
         Any medium with ``N`` inputs (:attr:`n_mirrors`: ``n_in``, or the macro-pixel region)
-        and ``n_out * grains`` outputs; default a ``GaussianMedium`` seeded from ``seed``.
+        and one output per grain of the camera plane (:attr:`plane`); default a
+        ``GaussianMedium`` seeded from ``seed``.
     dmd : DMD, optional
         Default built from ``dmd_shape``, ``pitch``, ``contrast``, ``dead_fraction``.
     camera : Camera, dict or None, optional
         ``None`` is an ideal detector: :meth:`transform` returns ``|T a|**2`` exactly
         (float32, field units) and no photon is counted. A dict gives :class:`Camera`
-        keywords (its exposure and seed are set by the OPU). Default: the preset's.
+        keywords (its exposure and seed are set by the OPU); its ``binning`` bins sensor
+        pixels into output pixels on the camera plane. Default: the preset's.
     **options
         Override preset values: ``wavelength`` (m), ``laser_power`` (W, on the DMD),
         ``transmission`` (fraction of an ON mirror's power reaching the sensor),
-        ``sensor_shape`` (rows, cols of the sensor the speckle covers; ``n_out`` pixels of it
-        are read), ``exposure`` (s, or ``"auto"``: see the module docstring), ``fill``
+        ``sensor_shape`` (rows, cols of the sensor the speckle covers; a ROI of it is read),
+        ``roi_shape`` (rows, cols of the output pixels read, ``rows * cols = n_out``; default
+        the medium's output lattice for a medium with a geometry, else the most nearly square
+        rectangle), ``exposure`` (s, or ``"auto"``: see the module docstring), ``fill``
         (target mean well fill of the brightest frame of a call), ``frame_rate`` (1/s),
         ``device_power`` (W, for the cost model), ``reference_ratio`` (``<|s|**2> /
-        <|T x|**2>`` for half-ON signal frames), ``grains`` (speckle grains per camera
-        pixel), ``decorrelation_time`` (s, field decorrelation time of the medium on the
+        <|T x|**2>`` for half-ON signal frames), ``grains`` (speckle grains per sensor
+        pixel: a block ``(gy, gx)``, or a number laid out as the most nearly square block),
+        ``decorrelation_time`` (s, field decorrelation time of the medium on the
         optical clock; ``inf``: static), ``power_noise`` (relative rms of the laser power
         from frame to frame), ``phase_jitter`` (rms of the reference phase from frame to
         frame, rad), ``contrast``, ``dead_fraction``, ``dmd_shape``, ``pitch``,
@@ -198,9 +210,6 @@ class OPU:
         self.preset = preset
         self.seed = checks.integer("seed", seed, minimum=0)
         config = self.config
-        if self.n_out > self.sensor_pixels:
-            raise ValueError(f"n_out={self.n_out} exceeds the {self.sensor_pixels} pixels of "
-                             f"the sensor (sensor_shape={self.sensor_shape})")
         if dmd is None:
             dmd = DMD(shape=config.dmd_shape, pitch=config.pitch, contrast=config.contrast,
                       dead_fraction=config.dead_fraction, seed=self._substream(2))
@@ -213,22 +222,25 @@ class OPU:
         self.n_mirrors = self.n_in if self.layout is None else self.layout.n_mirrors_used
         if self.n_mirrors > dmd.n_mirrors:
             raise ValueError(f"n_in={self.n_in} exceeds the {dmd.n_mirrors} mirrors of the DMD")
-        n_grains = self.n_out * self.grains
+        if medium is not None and not isinstance(medium, Medium):
+            raise TypeError(f"medium must be a lightsim.Medium, got {type(medium).__name__}")
+        self.camera = self._build_camera(camera_object or config.camera)
+        self.plane = self._lay_out(medium)
         if medium is None:
             # folding streams T once: no need to keep a large dense copy
-            medium = GaussianMedium(self.n_mirrors, n_grains, seed=self._substream(1),
+            medium = GaussianMedium(self.n_mirrors, self.plane.n_grains,
+                                    seed=self._substream(1),
                                     cache="auto" if self.layout is None else False)
-        if not isinstance(medium, Medium):
-            raise TypeError(f"medium must be a lightsim.Medium, got {type(medium).__name__}")
-        if (medium.n_out, medium.n_in) != (n_grains, self.n_mirrors):
+        if (medium.n_out, medium.n_in) != (self.plane.n_grains, self.n_mirrors):
             raise ValueError(f"medium has shape (n_out, n_in) = ({medium.n_out}, "
-                             f"{medium.n_in}), expected (n_out * grains, signal mirrors) = "
-                             f"({n_grains}, {self.n_mirrors})")
+                             f"{medium.n_in}), expected (grains on the camera plane, signal "
+                             f"mirrors) = ({self.plane.n_grains}, {self.n_mirrors}): "
+                             f"{self.plane.shape[0]} x {self.plane.shape[1]} grains for "
+                             f"n_out={self.n_out} pixels")
         self.medium = medium
         self._folded = None
         self.reference = self._reference_through(medium)
         self._mirror_power = self._mirror_powers()
-        self.camera = self._build_camera(camera_object or config.camera)
         self.cost = Cost(self.frame_rate, self.device_power)
         self.frame_stats = FrameStatistics()
         self.last_frame_stats = FrameStatistics()
@@ -342,12 +354,45 @@ class OPU:
             return spec
         return Camera(**dict(spec, exposure=self.exposure, seed=self._substream(4)))
 
+    def _lay_out(self, medium):
+        """The :class:`~lightsim.plane.CameraPlane` of the ROI, its grains and the binning.
+
+        The ROI is ``roi_shape``, else the medium's output lattice (a medium with a
+        geometry), else :meth:`~lightsim.plane.CameraPlane.on_sensor`; it must hold the
+        ``n_out`` pixels and fit on the sensor.
+        """
+        binning = (1, 1) if self.camera is None else self.camera.binning
+        lattice = None if medium is None else medium.output_shape
+        if self.config.roi_shape is not None:
+            rows, cols = self.config.roi_shape
+            if rows * cols != self.n_out:
+                raise ValueError(f"roi_shape={self.config.roi_shape} holds {rows * cols} "
+                                 f"output pixels, expected n_out={self.n_out}")
+            plane = CameraPlane((rows, cols), self.grains, binning)
+        elif lattice is not None:
+            plane = CameraPlane.of_lattice(lattice, self.grains, binning, self.n_out)
+        else:
+            plane = CameraPlane.on_sensor(self.n_out, self.grains, binning, self.sensor_shape)
+        if lattice is not None and tuple(lattice) != plane.shape:
+            raise ValueError(f"the medium's output lattice {tuple(lattice)} differs from the "
+                             f"camera plane's {plane.shape} grains (roi_shape "
+                             f"{plane.roi_shape} x binning {plane.binning} x grains "
+                             f"{plane.grains})")
+        rows, cols = plane.pixel_shape
+        if rows > self.sensor_shape[0] or cols > self.sensor_shape[1]:
+            raise ValueError(f"n_out={self.n_out} output pixels laid out as {plane.roi_shape[0]}"
+                             f" x {plane.roi_shape[1]} (binning {plane.binning}) cover {rows} x "
+                             f"{cols} sensor pixels, more than the sensor's "
+                             f"{self.sensor_shape[0]} x {self.sensor_shape[1]}: give a "
+                             f"roi_shape that fits")
+        return plane
+
     def _reference_through(self, medium):
         """The reference field per grain: the reference mirrors' light through ``medium``."""
         reference = medium.reference_field(self.reference_ratio / 2, self._substream(3))
-        if reference.shape != (self.n_out * self.grains,):
+        if reference.shape != (self.plane.n_grains,):
             raise ValueError(f"{type(medium).__name__}.reference_field returned shape "
-                             f"{reference.shape}, expected ({self.n_out * self.grains},)")
+                             f"{reference.shape}, expected ({self.plane.n_grains},)")
         return reference
 
     @property
@@ -357,19 +402,21 @@ class OPU:
 
     @property
     def sensor_pixels(self) -> int:
-        """Pixels of the whole sensor (the speckle covers it; ``n_out`` of them are read)."""
+        """Pixels of the whole sensor (the speckle covers it; the ROI's are read)."""
         return int(self.sensor_shape[0] * self.sensor_shape[1])
 
     @property
     def photon_rate(self) -> float:
         """Mean photons per second of one grain per unit field intensity.
 
-        ``N (P / n_dmd) transmission / (h c / lambda) / (sensor_pixels grains)``: the light
-        of the ``N`` signal mirrors spread over the whole sensor.
+        ``N (P / n_dmd) transmission / (h c / lambda) / (sensor_pixels gy gx)``: the light
+        of the ``N`` signal mirrors spread over the whole sensor, ``gy x gx`` grains per
+        sensor pixel.
         """
         photon_energy = PLANCK * SPEED_OF_LIGHT / self.wavelength
         per_mirror = self.laser_power / self.dmd_mirrors * self.transmission
-        return self.n_mirrors * per_mirror / photon_energy / (self.sensor_pixels * self.grains)
+        grains = self.sensor_pixels * self.plane.grains_per_pixel
+        return self.n_mirrors * per_mirror / photon_energy / grains
 
     @property
     def photon_scale(self) -> float | None:
@@ -396,15 +443,17 @@ class OPU:
         return float(off.sum()), delta
 
     def mean_intensity(self, X, reference_scale=0.0) -> np.ndarray:
-        """Expected pixel intensity (field units, grains summed) of binary frames ``X``.
+        """Expected intensity of an output pixel (field units, its grains summed).
 
-        ``grains (sum_j a_j(x)**2 / N + reference_scale**2 P_ref)``, from the ON mirrors
-        alone (``E|T_kj|**2 = 1 / N``): what the hardware's auto exposure can know before a
-        frame is shown.
+        ``G (sum_j a_j(x)**2 / N + reference_scale**2 P_ref)`` for binary frames ``X``, with
+        ``G`` the grains of an output pixel (binning included), from the ON mirrors alone
+        (``E|T_kj|**2 = 1 / N``): what the hardware's auto exposure can know before a frame
+        is shown.
         """
         base, delta = self._mirror_power
         signal = (base + np.asarray(X, dtype=np.float64) @ delta) / self.n_mirrors
-        return self.grains * (signal + reference_scale**2 * self.reference_ratio / 2)
+        return self.plane.grains_per_output * (signal
+                                               + reference_scale**2 * self.reference_ratio / 2)
 
     def _call_exposure(self, brightest):
         """Exposure (s) of a call whose brightest frame has mean intensity ``brightest``."""
@@ -456,17 +505,21 @@ class OPU:
         return fields
 
     def _intensity(self, fields, reference_scale, scale=1.0):
-        """``scale`` times the pixel intensity (field units) of ``fields + reference_scale s``.
+        """``scale`` times the sensor-pixel intensity of ``fields + reference_scale s``.
 
         ``reference_scale`` (complex) and ``scale`` are scalars or one value per frame; the
-        grains of a pixel are summed. float32 ``(n_frames, n_out)``.
+        grains of each sensor pixel of the ROI are summed. float32 ``(n_frames, rows by cols
+        bx)``, row-major (field units times ``scale``).
         """
         n = fields.shape[0]
         factors = np.broadcast_to(np.asarray(reference_scale, dtype=np.complex64), (n,))
         scales = np.broadcast_to(np.asarray(scale, dtype=np.float32), (n,))
-        out = np.empty((n, self.n_out), dtype=np.float32)
+        rows, cols = self.plane.pixel_shape
+        out = np.empty((n, rows * cols), dtype=np.float32)
+        gy, gx = self.plane.grains
         _kernels.speckle_photons(fields, self.reference, np.ascontiguousarray(factors),
-                                 np.ascontiguousarray(scales), self.grains, out)
+                                 np.ascontiguousarray(scales), gy, gx, self.plane.shape[1],
+                                 out)
         return out
 
     def _temporal_noise(self, n):
@@ -495,16 +548,25 @@ class OPU:
         scale = 1.0 if self.camera is None else self.photon_rate * exposure
         photons = self._intensity(fields, reference_scale * phasor, scale * power)
         self._frames_shown += n
-        stats = FrameStatistics(frames=n, pixels=photons.size)
+        by, bx = self.plane.binning
+        stats = FrameStatistics(frames=n, pixels=n * self.n_out * by * bx)
         if self.camera is None:
             self.last_frame_stats.add(stats)
-            return photons
+            return self._read(photons)
         self.exposure = exposure
-        stats.photons = float(photons.sum(dtype=np.float64))
-        stats.saturated = int(np.count_nonzero(photons >= self._saturation_photons(exposure)))
+        binned = self._read(photons) if (by, bx) == (1, 1) else self.plane.bin_pixels(
+            photons.astype(np.float64))
+        stats.photons = float(binned.sum(dtype=np.float64))
+        stats.saturated = int(np.count_nonzero(binned >= self._saturation_photons(exposure)))
         stats.exposure = n * exposure
         self.last_frame_stats.add(stats)
-        return self.camera.capture(photons, exposure=exposure)
+        counts = self.camera.capture(photons.reshape(n, *self.plane.pixel_shape),
+                                     exposure=exposure)
+        return self._read(counts.reshape(n, -1))
+
+    def _read(self, frames):
+        """The ``n_out`` pixels read of frames ``(n, rows cols)`` of the whole ROI."""
+        return frames if frames.shape[1] == self.n_out else frames[:, :self.n_out]
 
     def _frames(self, fields, reference_scale, exposure):
         """:meth:`_show` as float64 (DN, or field units for the ideal detector)."""
@@ -681,12 +743,12 @@ class OPU:
 
     @property
     def reference_per_pixel(self) -> np.ndarray:
-        """``|s|`` per camera pixel (root of the summed reference intensity of its grains)."""
+        """``|s|`` per output pixel (root of the summed reference intensity of its grains)."""
         power = np.abs(self.reference.astype(np.complex128)) ** 2
-        return np.sqrt(power.reshape(self.n_out, self.grains).sum(axis=1))
+        return np.sqrt(self.plane.sum_to_outputs(power))
 
     def signal_matrix(self) -> np.ndarray:
-        """``D`` ``(n_out * grains, n_in)`` complex128: ``T a(x) = T a(0) + D x``.
+        """``D`` ``(grains on the camera plane, n_in)`` complex128: ``T a(x) = T a(0) + D x``.
 
         ``D_kj = T_kj (a_j^ON - a_j^OFF) = T_kj (1 - c) g_j`` (zero for stuck mirrors), or its
         macro-pixel fold. Builds ``T`` densely without macro-pixels.
@@ -702,16 +764,17 @@ class OPU:
         """The real matrix ``B`` ``(n_out, n_in)`` that :meth:`linear_transform` approximates.
 
         ``B_kj = 2 (1 - c) Re(sum_g conj(s_kg) D_kg,j)`` with ``D`` the :meth:`signal_matrix`
-        (``D_kj = T_kj (1 - c) g_j``), in field units (the sum runs over the grains of pixel
-        ``k``), rows divided by ``|s_k|`` when ``normalize_rows``. Dead (stuck) mirrors give
-        zero columns and the illumination profile scales the columns: both are part of the
-        device's ideal linear map. Noise, quantization, saturation, drift after calibration
-        and the 2-frame bias are what make the measured projection differ from ``X @ B.T``.
+        (``D_kj = T_kj (1 - c) g_j``), in field units (the sum runs over the grains of output
+        pixel ``k``, binning included: :mod:`lightsim.plane`), rows divided by ``|s_k|`` when
+        ``normalize_rows``. Dead (stuck) mirrors give zero columns and the illumination
+        profile scales the columns: both are part of the device's ideal linear map. Noise,
+        quantization, saturation, drift after calibration and the 2-frame bias are what make
+        the measured projection differ from ``X @ B.T``.
         """
         D = self.signal_matrix()
         cross = (np.conj(self.reference.astype(np.complex128))[:, None] * D).real
-        if self.grains > 1:
-            cross = cross.reshape(self.n_out, self.grains, self.n_in).sum(axis=1)
+        if self.plane.grains_per_output > 1:
+            cross = self.plane.sum_to_outputs(cross.T).T
         B = 2 * (1 - self.leak) * cross
         if self.normalize_rows:
             B /= self.reference_per_pixel[:, None]

@@ -53,7 +53,7 @@ PRESETS = {
 
 #: Keywords of every OPU that no preset sets (their defaults).
 DEFAULTS = dict(normalize_rows=False, holography="4-frame", calibration_frames=16,
-                macro_pixels=None)
+                macro_pixels=None, roi_shape=None)
 
 HOLOGRAPHY = ("4-frame", "2-frame")
 
@@ -81,7 +81,7 @@ class OPUConfig:
     device_power: float
     reference_ratio: float
     fill: float
-    grains: int
+    grains: int | tuple
     sensor_shape: tuple
     decorrelation_time: float
     power_noise: float
@@ -90,6 +90,7 @@ class OPUConfig:
     holography: str = "4-frame"
     calibration_frames: int = 16
     macro_pixels: object = None
+    roi_shape: tuple | None = None
 
     def __post_init__(self):
         def positive_int(name, value):
@@ -104,7 +105,11 @@ class OPUConfig:
             device_power=checks.positive("device_power", self.device_power),
             reference_ratio=checks.positive("reference_ratio", self.reference_ratio),
             fill=checks.in_range("fill", self.fill, 1e-9, 100.0),
-            grains=checks.integer("grains", self.grains, minimum=1),
+            grains=(checks.integer("grains", self.grains, minimum=1)
+                    if np.ndim(self.grains) == 0 else
+                    checks.pair("grains", self.grains, positive_int)),
+            roi_shape=(None if self.roi_shape is None else
+                       checks.pair("roi_shape", self.roi_shape, positive_int)),
             sensor_shape=checks.pair("sensor_shape", self.sensor_shape, positive_int),
             decorrelation_time=(math.inf if self.decorrelation_time == math.inf else
                                 checks.positive("decorrelation_time",

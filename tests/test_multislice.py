@@ -25,13 +25,15 @@ def _complex(rng, shape):
 
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 2**63), screens=st.integers(1, 4), grid=st.sampled_from([16, 24]),
-       n_in=st.integers(1, 60), n_out=st.integers(1, 64), stride=st.integers(1, 2),
-       spacing=st.floats(0, 200e-6), dtype=st.sampled_from([np.complex64, np.complex128]))
-def test_adjoint_passes_the_dot_product_identity(seed, screens, grid, n_in, n_out, stride,
+       n_in=st.integers(1, 60), lattice=st.tuples(st.integers(1, 8), st.integers(1, 8)),
+       stride=st.integers(1, 2), spacing=st.floats(0, 200e-6),
+       dtype=st.sampled_from([np.complex64, np.complex128]))
+def test_adjoint_passes_the_dot_product_identity(seed, screens, grid, n_in, lattice, stride,
                                                  spacing, dtype):
-    medium = _medium(n_in=n_in, n_out=n_out, grid=grid, dmd_shape=(8, 12), seed=seed,
-                     n_screens=screens, spacing=spacing, output_stride=stride, dtype=dtype,
-                     chunk=2)
+    n_out = lattice[0] * lattice[1]
+    medium = _medium(n_in=n_in, n_out=n_out, output_shape=lattice, grid=grid,
+                     dmd_shape=(8, 12), seed=seed, n_screens=screens, spacing=spacing,
+                     output_stride=stride, dtype=dtype, chunk=2)
     rng = np.random.default_rng(seed % 2**32)
     x, y = _complex(rng, (3, n_in)), _complex(rng, (3, n_out))
     lhs = np.vdot(medium.apply(x).astype(np.complex128), y)

@@ -411,11 +411,14 @@ def test_macro_pixels_bring_more_light():
 
 @settings(max_examples=15)
 @given(seed=st.integers(0, 2**31), n=st.integers(1, 6), n_in=st.integers(1, 12),
-       pixels=st.integers(1, 9), grains=st.integers(1, 3), alpha=st.floats(0, 2),
+       pixels=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+       grains=st.tuples(st.integers(1, 3), st.integers(1, 3)), alpha=st.floats(0, 2),
        scale=st.floats(1e-3, 1e4))
 def test_opu_kernels_agree_with_references(seed, n, n_in, pixels, grains, alpha, scale):
     rng = np.random.default_rng(seed)
-    m = pixels * grains
+    rows, cols = pixels
+    gy, gx = grains
+    m = rows * cols * gy * gx
 
     def cplx(*shape):
         return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(
@@ -428,11 +431,12 @@ def test_opu_kernels_agree_with_references(seed, n, n_in, pixels, grains, alpha,
     _kernels.affine_fields_reference(X, d_t, base, slow)
     np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-5)
     fields, reference = cplx(n, m), cplx(m)
-    fast, slow = (np.empty((n, pixels), np.float32) for _ in range(2))
+    fast, slow = (np.empty((n, rows * cols), np.float32) for _ in range(2))
     factors = (alpha * np.exp(1j * rng.uniform(0, 2 * np.pi, n))).astype(np.complex64)
     scales = (scale * rng.uniform(0.5, 1.5, n)).astype(np.float32)
-    _kernels.speckle_photons(fields, reference, factors, scales, grains, fast)
-    _kernels.speckle_photons_reference(fields, reference, factors, scales, grains, slow)
+    _kernels.speckle_photons(fields, reference, factors, scales, gy, gx, cols * gx, fast)
+    _kernels.speckle_photons_reference(fields, reference, factors, scales, gy, gx, cols * gx,
+                                       slow)
     np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-6 * scale)
 
 

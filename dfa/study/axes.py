@@ -230,14 +230,15 @@ def _multislice(screens):
     """
     def make(opu):
         return lightsim.MultisliceMedium(
-            opu.n_mirrors, opu.n_out * opu.grains, dmd_shape=opu.dmd.shape, grid=2048,
+            opu.n_mirrors, opu.plane.n_grains, output_shape=opu.plane.shape,
+            dmd_shape=opu.dmd.shape, grid=2048,
             n_screens=screens, spacing=1e-3, phase_rms=2 * math.pi,
             correlation_length=4e-6, output_stride=2, seed=opu.seed)
     return make
 
 
 #: Medium factories ``(opu) -> medium``, called with the OPU built for the point (its
-#: ``n_mirrors``, ``n_out``, ``grains``, ``dmd`` and ``seed`` give the medium's shape and a
+#: ``n_mirrors``, camera ``plane``, ``dmd`` and ``seed`` give the medium's shape and a
 #: seed); the OPU is then rebuilt with ``medium=``. ``None``: the OPU's own
 #: ``GaussianMedium``. A new medium for the study is one entry here.
 MEDIA = {"gaussian": None, "multislice, 1 screen": _multislice(1),
