@@ -773,7 +773,7 @@ class OPU:
         """
         D = self.signal_matrix()
         cross = (np.conj(self.reference.astype(np.complex128))[:, None] * D).real
-        if self.plane.grains_per_output > 1:
+        if self.plane.n_grains != self.n_out:
             cross = self.plane.sum_to_outputs(cross.T).T
         B = 2 * (1 - self.leak) * cross
         if self.normalize_rows:

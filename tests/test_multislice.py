@@ -99,6 +99,8 @@ def test_bad_arguments():
         _medium(n_in=97)
     with pytest.raises(ValueError, match="does not fit"):
         _medium(n_out=300, output_stride=3)
+    with pytest.raises(ValueError, match="15 points"):
+        _medium(n_out=12, output_shape=(3, 5))
     with pytest.raises(ValueError, match="phase_rms"):
         _medium(phase_rms=0)
     with pytest.raises(ValueError, match="X"):
