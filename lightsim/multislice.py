@@ -29,8 +29,11 @@ all ``n_in`` signal mirrors ON evenly over the camera plane gives a mean grain i
 the field units of :class:`~lightsim.media.GaussianMedium` and of the OPU.
 
 Drift: ``phi_k <- rho phi_k + sqrt(1 - rho**2) phi_k'`` with ``phi_k'`` a fresh screen of the
-same statistics (so the screens keep their law); the field correlation of the outputs falls
-with ``rho`` but is not ``rho`` itself (it depends on the phase rms).
+same statistics (so the screens keep their law): ``rho`` is the correlation of the material,
+as the OPU's decorrelation time sets it on its optical clock. The output field keeps the
+correlation ``exp(-K sigma**2 (1 - rho))`` over the camera plane (one factor
+``E exp(i (phi - phi_new))`` per independent screen): a thick medium decorrelates about
+``K sigma**2`` times faster than its screens.
 
 Memory effect: :func:`tilt_correlation` measures the speckle correlation after an input
 tilt and :func:`tilt_correlation_theory` gives its closed form for independent Gaussian

@@ -111,7 +111,8 @@ def test_bad_arguments():
 
 @pytest.mark.parametrize("name", ["multislice speckle development",
                                   "multislice speckle grain size",
-                                  "multislice memory effect", "multislice random-matrix laws"])
+                                  "multislice memory effect", "multislice drift",
+                                  "multislice random-matrix laws"])
 def test_validation_cases(name):
     for result in validation.run_case(name, "small"):
         assert result.passed, result
