@@ -5,14 +5,16 @@ Stages (one module each, see ``DESIGN.md`` for the whole chain): :mod:`~lightsim
 (the device and its binary frames), :mod:`~lightsim.encoders` (real data to frames),
 :mod:`~lightsim.holograms` (Lee holograms), :mod:`~lightsim.media` (the ``Medium`` protocol
 and transmission matrices), :mod:`~lightsim.multislice` (random phase screens),
-:mod:`~lightsim.camera` (EMVA 1288 detector),
-:mod:`~lightsim.holography` (linear readout from intensities), :mod:`~lightsim.readout`
-(holographic readout schemes), :mod:`~lightsim.opu` (the instrument), its
-:mod:`~lightsim.presets` and :mod:`~lightsim.accounting`, :mod:`~lightsim.io` (HDF5
-storage) and :mod:`~lightsim.streams` (seeded random streams).
+:mod:`~lightsim.camera` (EMVA 1288 detector), :mod:`~lightsim.plane` (ROI, binning and
+grains on the camera plane), :mod:`~lightsim.holography` (linear readout from
+intensities), :mod:`~lightsim.readout` (holographic readout schemes),
+:mod:`~lightsim.opu` (the instrument), its :mod:`~lightsim.presets` and
+:mod:`~lightsim.accounting`, :mod:`~lightsim.io` (HDF5 storage),
+:mod:`~lightsim.retrieval` (calibration from measurements) and :mod:`~lightsim.streams`
+(seeded random streams).
 """
 
-from . import checks, io, readout
+from . import checks, io, readout, retrieval
 from .camera import Camera, PhotonTransfer, photon_transfer
 from .dmd import DMD, MacroPixelLayout
 from .encoders import (
@@ -81,6 +83,7 @@ __all__ = [
     "photon_transfer",
     "propagate",
     "readout",
+    "retrieval",
     "reference_projection",
     "ternary",
     "ternary_values",
