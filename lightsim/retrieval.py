@@ -19,9 +19,19 @@ Methods
     binary matrix and about the same for ``2 n`` random probes (twice the frames). Each probe
     costs the readout's 2 frames.
 
-Not implemented yet (issue 10): the complex ``conj(s) T`` by reference phase stepping,
-Wirtinger flow, Gerchberg-Saxton and numerical interferometry with anchors; ``method``
-refuses them by name.
+``"wirtinger"``, ``"gerchberg-saxton"``
+    The complex signal matrix ``D`` and the leak field ``b`` from the intensities of random
+    binary frames (``opu.transform``), by spectral initialisation and Wirtinger flow
+    (Candès, Li and Soltanolkotabi 2015) or error-reduction alternating projections
+    (Gerchberg and Saxton 1972; Fienup 1982); rows whose data misfit stays high are
+    restarted (:mod:`lightsim.phasing`).
+``"anchors"``
+    Numerical interferometry (Gupta, Gribonval, Daudet and Dokmanić, NeurIPS 2019 and
+    ICASSP 2020): nested anchors, MDS (refined for the leak field), multilateration and a
+    linear least squares, in two overlapping groups of inputs matched on their overlap.
+
+Not implemented yet (issue 10): the complex ``conj(s) T`` by reference phase stepping
+(Popoff et al., PRL 2010).
 
 Metrics
 -------
@@ -39,9 +49,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import checks
-
-METHODS = ("holographic",)
+from . import checks, phasing
 
 #: Fraction of saturated probe readings above which :func:`calibrate` warns: a clipped
 #: speckle tail biases the estimate (at a mean well fill ``f`` a fraction ``exp(-1 / f)``
@@ -58,14 +66,21 @@ class Calibration:
     ----------
     matrix : ndarray
         The estimate ``(n_out, n_in)``: real ``B`` for ``method="holographic"`` (field units,
-        as :meth:`lightsim.OPU.effective_matrix`).
+        as :meth:`lightsim.OPU.effective_matrix`); for the intensity methods the complex
+        signal matrix ``D`` (:meth:`lightsim.OPU.signal_matrix`) up to the camera's scale
+        (square root of DN) and, per row, a global phase and a conjugation.
     frames : int
         DMD frames spent (the instrument's own calibration frames included).
     method : str
     probes : str
         The probe family.
     n_probes : int
-        Probe frames shown (before the readout's frames per probe).
+        Probes (before the readout's frames per probe; calibration signals for
+        ``"anchors"``).
+    background : ndarray or None
+        For the intensity methods, the field ``b`` ``(n_out,)`` present in every frame (the
+        OFF mirrors' and reference mirrors' leak), in the frame of ``matrix``: the speckle of
+        ``x`` is ``|matrix @ x + background|**2``. ``None`` for ``"holographic"``.
     """
 
     matrix: np.ndarray
@@ -73,6 +88,7 @@ class Calibration:
     method: str
     probes: str
     n_probes: int
+    background: np.ndarray | None = None
 
     def row_scales(self) -> np.ndarray:
         """Euclidean norm of each estimated row (what a rescale or row normalisation needs)."""
@@ -105,47 +121,11 @@ def _probes(kind, n_probes, n_in, seed):
     return np.random.default_rng(seed).random((n_probes, n_in)) < 0.5
 
 
-def calibrate(opu, n_probes, *, method="holographic", probes="hadamard", seed=0):
-    """Estimate what ``opu`` computes from ``n_probes`` probe frames (see the module).
-
-    Parameters
-    ----------
-    opu : lightsim.OPU or an object with ``n_in``, ``n_out``, ``linear_transform`` and
-        ``cost.total_frames``
-    n_probes : int
-        Probe frames; the holographic least squares needs at least ``n_in``.
-    method : {"holographic"}
-    probes : {"hadamard", "random"}
-    seed : int
-        Seed of the random probes.
-
-    Returns
-    -------
-    Calibration
-
-    Raises
-    ------
-    ValueError
-        Unknown method or probes, or fewer probes than the method's minimum.
-    TypeError
-        An instrument without the operations the method needs.
-    """
-    checks.choice("method", method, METHODS)
-    checks.choice("probes", probes, PROBES)
-    for name in ("n_in", "n_out", "linear_transform", "cost"):
-        if not hasattr(opu, name):
-            raise TypeError(f"opu must have n_in, n_out, linear_transform and cost (an OPU); "
-                            f"{type(opu).__name__} has no {name}")
-    n_probes = checks.integer("n_probes", n_probes, minimum=1)
-    if n_probes < opu.n_in:
-        raise ValueError(f"holographic calibration needs at least n_in = {opu.n_in} probes "
-                         f"(one linear equation per probe and output), got n_probes="
-                         f"{n_probes}")
-    seed = checks.integer("seed", seed, minimum=0)
-    frames = _probes(probes, n_probes, opu.n_in, seed)
-    before = opu.cost.total_frames
+def _measure(opu, frames, call):
+    """``call`` (``"linear_transform"`` or ``"transform"``) of all ``frames`` in one call
+    (one exposure), float64, with the saturation warning and the NaN check."""
     stats = copy.copy(getattr(opu, "frame_stats", None))
-    measured = np.asarray(opu.linear_transform(frames), dtype=np.float64)
+    measured = np.asarray(getattr(opu, call)(frames), dtype=np.float64)
     if stats is not None:
         readings = (opu.frame_stats.pixels - stats.pixels) / np.prod(opu.plane.binning)
         saturated = opu.frame_stats.saturated - stats.saturated
@@ -153,16 +133,194 @@ def calibrate(opu, n_probes, *, method="holographic", probes="hadamard", seed=0)
             warnings.warn(f"{saturated} of {int(readings)} probe readings "
                           f"({saturated / readings:.2%}) saturated, above "
                           f"{SATURATION_WARNING:.1%}: the estimate is biased (lower the "
-                          f"exposure fill or the light)", RuntimeWarning, stacklevel=2)
+                          f"exposure fill or the light)", RuntimeWarning, stacklevel=3)
     if not np.isfinite(measured).all():
         raise ValueError(f"the instrument returned {np.count_nonzero(~np.isfinite(measured))}"
-                         f" non-finite projection(s) of the probes")
+                         f" non-finite value(s) for the probes")
+    return measured
+
+
+def _intensities(opu, frames):
+    """Intensities of ``frames`` ``(m, n_out)`` above the camera's dark level (DN).
+
+    The dark level (offset plus dark signal at the call's exposure) is the one quantity of
+    the detector the algorithms need; a bench measures it with the laser blocked (EMVA 1288
+    dark frames), here it is read from ``opu.camera``. Zero for an ideal detector.
+    """
+    measured = _measure(opu, frames, "transform")
+    camera = getattr(opu, "camera", None)
+    if camera is not None:
+        measured -= float(camera.expected_dn(np.zeros(1), exposure=opu.exposure)[0])
+    return measured
+
+
+def _holographic(opu, n_probes, options):
+    if n_probes < opu.n_in:
+        raise ValueError(f"holographic calibration needs at least n_in = {opu.n_in} probes "
+                         f"(one linear equation per probe and output), got n_probes="
+                         f"{n_probes}")
+    frames = _probes(options["probes"], n_probes, opu.n_in, options["seed"])
+    measured = _measure(opu, frames, "linear_transform")
     solution, _, rank, _ = np.linalg.lstsq(frames.astype(np.float64), measured, rcond=None)
     if rank < opu.n_in:
         raise ValueError(f"the {n_probes} probes have rank {rank} < n_in = {opu.n_in}: add "
                          f"probes")
-    return Calibration(matrix=solution.T, frames=int(opu.cost.total_frames - before),
-                       method=method, probes=probes, n_probes=n_probes)
+    return solution.T, None
+
+
+def _intensity_only(opu, n_probes, options, algorithm):
+    """Wirtinger flow or Gerchberg-Saxton from ``n_probes`` random binary frames."""
+    minimum = 2 * (opu.n_in + 1)
+    if n_probes < minimum:
+        raise ValueError(f"method={options['method']!r} needs at least 2 (n_in + 1) = "
+                         f"{minimum} probes (the real unknowns of a complex row and its "
+                         f"background, less one phase), got n_probes={n_probes}; recovery "
+                         f"needs about 8 n_in")
+    frames = _probes("random", n_probes, opu.n_in, options["seed"])
+    Y = _intensities(opu, frames)
+    Z = phasing.solve_rows(phasing.design(frames), Y, algorithm,
+                           iterations=options["iterations"], seed=options["seed"])
+    return phasing.split(Z)
+
+
+def _anchor_plan(n_in, n_probes, n_anchors, support, rng):
+    """Two groups of calibration signals, each inside its own support, with nested anchors.
+
+    Returns the frames to show and, per group, the slices of their measurements.
+    """
+    size = int(round(support * n_in))
+    order = rng.permutation(n_in)
+    groups = [np.sort(order[:size]), np.sort(order[n_in - size:])]
+    per_group = n_probes // 2
+    frames = [np.zeros((1, n_in), dtype=bool)]  # the all-OFF frame: |b|^2
+    plan = []
+    offset = 1
+    for columns in groups:
+        anchors = phasing.nested_anchors(columns, n_in, n_anchors, rng=rng)
+        k, j = np.tril_indices(n_anchors, -1)
+        pairs = anchors[k] & ~anchors[j]
+        signals = np.zeros((per_group, n_in), dtype=bool)
+        signals[:, columns] = rng.random((per_group, columns.size)) < 0.5
+        differences = anchors[None, :, :] & ~signals[:, None, :]  # (K, S, n_in)
+        blocks = [anchors, pairs, signals, differences.reshape(-1, n_in)]
+        sizes = [len(b) for b in blocks]
+        bounds = np.cumsum([offset] + sizes)
+        plan.append(dict(columns=columns, signals=signals, pairs=(k, j),
+                         anchors=slice(bounds[0], bounds[1]), pair=slice(bounds[1], bounds[2]),
+                         signal=slice(bounds[2], bounds[3]),
+                         difference=slice(bounds[3], bounds[4])))
+        frames.extend(blocks)
+        offset = bounds[-1]
+    return np.concatenate(frames), plan
+
+
+def _anchors(opu, n_probes, options):
+    """Numerical interferometry with anchors (see :mod:`lightsim.phasing`)."""
+    n_anchors = checks.integer("n_anchors", options["n_anchors"], minimum=3)
+    support = checks.in_range("support", options["support"], 0.5, 0.95)
+    size = int(round(support * opu.n_in))
+    if 2 * size - opu.n_in < 1 or size >= opu.n_in:
+        raise ValueError(f"support={support} of n_in={opu.n_in} inputs leaves the two groups "
+                         f"no overlap or no free mirror for the anchors: use a larger n_in "
+                         f"or another support")
+    minimum = 2 * size
+    if n_probes < minimum:
+        raise ValueError(f"method='anchors' needs at least 2 round(support n_in) = {minimum} "
+                         f"calibration signals (each of the two groups solves for its "
+                         f"{size} inputs), got n_probes={n_probes}")
+    rng = np.random.default_rng(options["seed"])
+    frames, plan = _anchor_plan(opu.n_in, n_probes, n_anchors, support, rng)
+    Y = _intensities(opu, frames)
+    estimates = []
+    for group in plan:
+        I_pair = np.zeros((n_anchors, n_anchors, opu.n_out))
+        k, j = group["pairs"]
+        I_pair[k, j] = Y[group["pair"]]
+        anchors, background = phasing.anchor_geometry(Y[0], Y[group["anchors"]], I_pair)
+        signals = group["signals"]
+        D2 = np.concatenate([Y[group["signal"]][None],
+                             Y[group["difference"]].reshape(len(signals), n_anchors, -1)
+                             .transpose(1, 0, 2)])
+        points = np.concatenate([-background[:, None], anchors], axis=1)
+        positions = phasing.laterate(points, D2)  # (n_out, K): t . x per signal
+        rows = np.linalg.pinv(signals[:, group["columns"]].astype(np.float64)) @ positions.T
+        estimates.append((group["columns"], rows.T, background))
+    return phasing.stitch(opu.n_in, estimates)
+
+
+METHODS = {
+    "holographic": _holographic,
+    "wirtinger": lambda opu, n, options: _intensity_only(opu, n, options,
+                                                         phasing.wirtinger_flow),
+    "gerchberg-saxton": lambda opu, n, options: _intensity_only(opu, n, options,
+                                                                phasing.gerchberg_saxton),
+    "anchors": _anchors,
+}
+
+#: Default iterations of the iterative methods.
+ITERATIONS = {"wirtinger": 1000, "gerchberg-saxton": 300}
+
+
+def calibrate(opu, n_probes, *, method="holographic", probes="hadamard", seed=0,
+              iterations=None, n_anchors=20, support=0.75):
+    """Estimate what ``opu`` computes from probe frames (see the module).
+
+    Parameters
+    ----------
+    opu : lightsim.OPU or an object with ``n_in``, ``n_out``, ``transform``,
+        ``linear_transform`` and ``cost.total_frames``
+    n_probes : int
+        ``"holographic"``: probe frames (at least ``n_in``). ``"wirtinger"``,
+        ``"gerchberg-saxton"``: random binary probe frames (at least ``2 (n_in + 1)``;
+        about ``8 n_in`` recover the rows). ``"anchors"``: calibration signals (at least
+        ``2 round(support n_in)``), each shown with its ``n_anchors`` differences, so the
+        frames are about ``n_probes (n_anchors + 1)`` (:attr:`Calibration.frames`).
+    method : {"holographic", "wirtinger", "gerchberg-saxton", "anchors"}
+    probes : {"hadamard", "random"}
+        Probe family of the holographic method (the others use random probes).
+    seed : int
+        Seeds the random probes, anchors and initialisations.
+    iterations : int, optional
+        Iterations of Wirtinger flow (default 1000) or Gerchberg-Saxton (default 300).
+    n_anchors : int
+        Anchors per group of the anchor method (Gupta et al. use 20).
+    support : float
+        Fraction of the inputs each of the anchor method's two groups of calibration signals
+        covers (the rest of the mirrors build the anchors; the groups overlap on
+        ``2 support - 1`` of the inputs, where their phases are matched).
+
+    Returns
+    -------
+    Calibration
+        All probes of a call are shown in one instrument call, so they share one exposure.
+
+    Raises
+    ------
+    ValueError
+        Unknown method or probes, fewer probes than the method's minimum (named), or
+        non-finite measurements.
+    TypeError
+        An instrument without the operations the method needs.
+    """
+    checks.choice("method", method, METHODS)
+    checks.choice("probes", probes, PROBES)
+    needed = ("linear_transform",) if method == "holographic" else ("transform",)
+    for name in ("n_in", "n_out", "cost") + needed:
+        if not hasattr(opu, name):
+            raise TypeError(f"method={method!r} needs an instrument with n_in, n_out, cost and "
+                            f"{needed[0]} (an OPU); {type(opu).__name__} has no {name}")
+    n_probes = checks.integer("n_probes", n_probes, minimum=1)
+    seed = checks.integer("seed", seed, minimum=0)
+    if iterations is None:
+        iterations = ITERATIONS.get(method, 0)
+    options = dict(method=method, probes=probes, seed=seed, n_anchors=n_anchors,
+                   support=support,
+                   iterations=checks.integer("iterations", iterations, minimum=0))
+    before = opu.cost.total_frames
+    matrix, background = METHODS[method](opu, n_probes, options)
+    return Calibration(matrix=matrix, frames=int(opu.cost.total_frames - before),
+                       method=method, probes=probes if method == "holographic" else "random",
+                       n_probes=n_probes, background=background)
 
 
 def row_fidelity(estimate, truth) -> np.ndarray:
@@ -195,19 +353,25 @@ def prediction_correlation(estimate, opu, X) -> float:
     """Correlation of predicted and measured outputs of ``opu`` on inputs ``X``.
 
     A real estimate ``B`` predicts ``X @ B.T`` and is compared with
-    ``opu.linear_transform(X)``; a complex ``T`` predicts the speckle ``|X @ T.T|**2`` and is
-    compared with ``opu.transform(X)`` (Pearson correlation over every output and sample:
-    invariant to the camera's gain and offset). ``estimate`` may be a :class:`Calibration`.
-    The frames shown are counted in ``opu.cost``.
+    ``opu.linear_transform(X)``; a complex ``T`` predicts the speckle ``|X @ T.T + b|**2``
+    (``b`` the calibration's ``background``, or 0) and is compared with
+    ``opu.transform(X)`` (Pearson correlation pooled over every output and sample: invariant
+    to the camera's gain and offset, sensitive to a few badly estimated rows).
+    ``estimate`` may be a :class:`Calibration`. The frames shown are counted in ``opu.cost``.
     """
-    matrix = estimate.matrix if isinstance(estimate, Calibration) else estimate
+    background = 0.0
+    matrix = estimate
+    if isinstance(estimate, Calibration):
+        matrix = estimate.matrix
+        if estimate.background is not None:
+            background = estimate.background
     matrix = checks.finite_array("estimate", matrix)
     X = np.asarray(X)
     if matrix.ndim != 2 or X.ndim != 2 or X.shape[1] != matrix.shape[1]:
         raise ValueError(f"X must have shape (n_samples, {matrix.shape[-1]}) for an estimate "
                          f"of shape {matrix.shape}, got {X.shape}")
     if np.iscomplexobj(matrix):
-        predicted = np.abs(X @ matrix.T) ** 2
+        predicted = np.abs(X @ matrix.T + background) ** 2
         measured = np.asarray(opu.transform(X), dtype=np.float64)
     else:
         predicted = X @ matrix.T

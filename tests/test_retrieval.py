@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lightsim import OPU
+from lightsim import OPU, phasing
 from lightsim.retrieval import (
     calibrate,
     hadamard_probes,
@@ -80,10 +80,74 @@ def test_bad_requests_are_refused_with_the_numbers():
     with pytest.raises(ValueError, match="at least n_in = 12"):
         calibrate(opu, 11)
     with pytest.raises(ValueError, match="method"):
-        calibrate(opu, 12, method="wirtinger")
+        calibrate(opu, 12, method="prsamp")
+    with pytest.raises(ValueError, match=r"2 \(n_in \+ 1\) = 26"):
+        calibrate(opu, 25, method="wirtinger")
+    with pytest.raises(ValueError, match="= 18 calibration signals"):
+        calibrate(opu, 17, method="anchors")
+    with pytest.raises(ValueError, match="no overlap"):
+        calibrate(OPU(2, 10, preset="ideal"), 50, method="anchors")
     with pytest.raises(ValueError, match="probes"):
         calibrate(opu, 12, probes="sobol")
     with pytest.raises(TypeError, match="linear_transform"):
         calibrate(object(), 12)
     with pytest.raises(ValueError, match="one shape"):
         row_fidelity(np.ones((2, 3)), np.ones((3, 2)))
+
+
+def test_wirtinger_flow_recovers_rows_from_8n_noise_free_intensities():
+    """Candès et al. (2015) with binary probes: 8 N intensities fix every row (issue goal)."""
+    opu = OPU(32, 40, preset="ideal", seed=1, contrast=1000.0)
+    before = opu.cost.total_frames
+    result = calibrate(opu, 8 * 32, method="wirtinger")
+    assert result.frames == opu.cost.total_frames - before == 8 * 32
+    fidelity = row_fidelity(result.matrix, opu.signal_matrix())
+    assert fidelity.min() >= 0.99
+    x = np.random.default_rng(4).random((50, 32)) < 0.5
+    assert prediction_correlation(result, opu, x) > 0.999
+
+
+def test_gerchberg_saxton_recovers_most_rows_from_8n_noise_free_intensities():
+    opu = OPU(32, 40, preset="ideal", seed=2, contrast=1000.0)
+    fidelity = row_fidelity(calibrate(opu, 8 * 32, method="gerchberg-saxton").matrix,
+                            opu.signal_matrix())
+    assert np.median(fidelity) > 0.999 and np.mean(fidelity > 0.99) >= 0.9
+
+
+@pytest.mark.parametrize("contrast", [np.inf, 1000.0])
+def test_anchors_are_exact_on_noise_free_intensities_with_and_without_leak(contrast):
+    """MDS + Levenberg-Marquardt + lateration + least squares: exact up to phase/conjugation,
+    the leak field b of finite contrast included."""
+    opu = OPU(48, 30, preset="ideal", seed=3, contrast=contrast)
+    result = calibrate(opu, 72, method="anchors", n_anchors=8)
+    fidelity = row_fidelity(result.matrix, opu.signal_matrix())
+    assert fidelity.min() > 1 - 1e-6
+    x = np.random.default_rng(6).random((40, 48)) < 0.5
+    assert prediction_correlation(result, opu, x) > 1 - 1e-6
+    assert result.frames == 1 + 2 * (8 + 28 + 36 * 9)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_lateration_places_points_exactly(seed):
+    rng = np.random.default_rng(seed)
+    anchors = rng.normal(size=(3, 6)) + 1j * rng.normal(size=(3, 6))
+    points = rng.normal(size=(3, 5)) + 1j * rng.normal(size=(3, 5))
+    D2 = np.abs(anchors.T[:, None, :] - points.T[None, :, :]) ** 2  # (q, K, r)
+    np.testing.assert_allclose(phasing.laterate(anchors, D2), points, atol=1e-9)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), conjugate=st.booleans())
+def test_stitching_undoes_each_groups_phase_and_conjugation(seed, conjugate):
+    rng = np.random.default_rng(seed)
+    truth = rng.normal(size=(4, 10)) + 1j * rng.normal(size=(4, 10))
+    b = rng.normal(size=4) + 1j * rng.normal(size=4)
+    first, second = np.arange(7), np.arange(3, 10)
+    phase = np.exp(1j * rng.uniform(0, 2 * np.pi, size=4))
+    rows2, b2 = truth[:, second] * phase[:, None], b * phase
+    if conjugate:
+        rows2, b2 = np.conj(rows2), np.conj(b2)
+    rows, background = phasing.stitch(10, [(first, truth[:, first], b), (second, rows2, b2)])
+    np.testing.assert_allclose(rows, truth, atol=1e-9)
+    np.testing.assert_allclose(background, b, atol=1e-9)
