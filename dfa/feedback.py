@@ -27,12 +27,12 @@ import warnings
 
 import numpy as np
 
-from lightsim import checks
+from lightsim import checks, retrieval
 from lightsim.encoders import ternary_values
 
 DISTRIBUTIONS = ("gaussian", "uniform")
 ENCODINGS = ("ternary", "bitplanes")
-RESCALES = ("auto", "oracle")
+RESCALES = ("auto", "oracle", "calibration")
 
 
 class Backprop:
@@ -150,7 +150,11 @@ class OpticalDFA:
        (the detection noise adds its variance, so the measured scale is slightly high: an
        honest bench effect). Their frames are counted in the OPU's cost. ``"oracle"``
        reads the exact :meth:`effective_matrix` instead, which a real bench cannot know
-       (kept for comparison); a number is used as given.
+       (kept for comparison); ``"calibration"`` computes it from the calibrated ``B_hat``
+       (``calibration``, below); a number is used as given. With ``normalize_rows`` every
+       pixel ``k`` is divided by the norm of its calibrated row ``|B_hat_k|`` instead, so
+       that every feedback row has unit norm (rms ``1 / sqrt(n_classes)`` per entry, the
+       digital default) and no further rescale is applied.
     6. **Slice** the first ``sum(hidden widths)`` camera pixels into consecutive blocks, one
        per hidden layer (independent feedback per layer), and multiply by ``f'(a_l)``.
 
@@ -173,7 +177,24 @@ class OpticalDFA:
         Sign probes of ``rescale="auto"`` (>= 1), each a ternary projection (4 frames with
         4-frame holography).
     seed : int
-        Seeds the probes.
+        Seeds the probes (and the calibration probes).
+    calibration : lightsim.retrieval.Calibration or int, optional
+        What the bench knows of the instrument's ``B``: a holographic calibration (real
+        ``B_hat`` ``(n_out, n_classes)``, :func:`lightsim.retrieval.calibrate`), or a budget
+        in DMD frames per input (an even integer >= 2) with which this object calibrates the
+        OPU itself before its first projection (Hadamard probes, ``frames / 2`` probes per
+        input but at least ``n_in + 1``, 2 frames each, with a fitted offset; the frames
+        count in the OPU's cost). Needed by
+        ``rescale="calibration"`` and ``normalize_rows``.
+    normalize_rows : bool
+        Divide every camera pixel by its calibrated row norm (see step 5): a bench's
+        equalisation of the speckle's row-to-row power (of the reference ``|s_k|`` and of
+        the rows of ``T``), which the OPU's own ``normalize_rows`` option does with the exact
+        ``|s_k|``.
+    recalibrate_every : float, optional
+        Optical time (s, on :attr:`lightsim.OPU.optical_clock`) after which the calibration
+        is measured again (before the next projection), as a bench does when its medium
+        drifts; needs ``calibration`` as a frame budget. ``None``: calibrate once.
 
     Notes
     -----
@@ -183,7 +204,7 @@ class OpticalDFA:
     """
 
     def __init__(self, opu, threshold=0.25, encoding="ternary", rescale="auto", probes=32,
-                 seed=0):
+                 seed=0, calibration=None, normalize_rows=False, recalibrate_every=None):
         for attribute in ("n_in", "n_out", "linear_transform", "effective_matrix", "cost"):
             if not hasattr(opu, attribute):
                 raise TypeError(f"opu must be a lightsim.OPU (missing {attribute!r}), got "
@@ -198,8 +219,65 @@ class OpticalDFA:
         self.rescale = rescale
         self.probes = checks.integer("probes", probes, minimum=1)
         self.seed = checks.integer("seed", seed, minimum=0)
+        self.calibration = self._check_calibration(calibration)
+        self.normalize_rows = checks.boolean("normalize_rows", normalize_rows)
+        if (self.rescale == "calibration" or self.normalize_rows) and calibration is None:
+            raise ValueError("rescale='calibration' and normalize_rows=True need a "
+                             "calibration (a lightsim.retrieval.Calibration or a frame "
+                             "budget per input)")
+        if self.normalize_rows and rescale != "auto":
+            raise ValueError(f"normalize_rows=True gives every row unit norm and applies no "
+                             f"rescale: leave rescale at 'auto', got {rescale!r}")
+        self.recalibrate_every = recalibrate_every
+        if recalibrate_every is not None:
+            self.recalibrate_every = checks.positive("recalibrate_every", recalibrate_every)
+            if not isinstance(self.calibration, int):
+                raise ValueError("recalibrate_every needs calibration as a frame budget per "
+                                 "input (an int), so that this object can recalibrate")
         self._scale = None
         self._sizes = None
+        self._estimate = None if isinstance(self.calibration, (int, type(None))) else (
+            self.calibration.matrix)
+        self._calibrated_at = -math.inf
+
+    def _check_calibration(self, calibration):
+        if calibration is None:
+            return None
+        if isinstance(calibration, retrieval.Calibration):
+            matrix = calibration.matrix
+            if np.iscomplexobj(matrix) or matrix.shape != (self.opu.n_out, self.opu.n_in):
+                raise ValueError(f"calibration must be holographic (a real B_hat of shape "
+                                 f"({self.opu.n_out}, {self.opu.n_in})), got a "
+                                 f"{matrix.dtype} matrix of shape {matrix.shape} from "
+                                 f"method={calibration.method!r}")
+            return calibration
+        frames = checks.integer("calibration", calibration, minimum=2)
+        if frames % 2:
+            raise ValueError(f"calibration as a frame budget must be an even number of frames "
+                             f"per input (each probe costs 2 frames), got {frames}")
+        return frames
+
+    def calibrated_matrix(self) -> np.ndarray | None:
+        """The calibrated ``B_hat`` ``(n_out, n_classes)`` in use (measured on first use when
+        ``calibration`` is a frame budget, and again every ``recalibrate_every`` s of
+        optical time); ``None`` without a calibration."""
+        if isinstance(self.calibration, int):
+            due = (self._estimate is None or (
+                self.recalibrate_every is not None
+                and self.opu.optical_clock - self._calibrated_at >= self.recalibrate_every))
+            if due:
+                n_probes = max(self.opu.n_in + 1, self.calibration * self.opu.n_in // 2)
+                self._estimate = retrieval.calibrate(self.opu, n_probes, method="holographic",
+                                                     seed=self.seed).matrix
+                self._calibrated_at = getattr(self.opu, "optical_clock", 0.0)
+                if self.rescale == "calibration":
+                    self._scale = None
+        return self._estimate
+
+    def _row_norms(self, used):
+        """Calibrated row norms of the pixels used (inf where a row is zero: no feedback)."""
+        norms = np.linalg.norm(self.calibrated_matrix()[:used], axis=1)
+        return np.where(norms > 0, norms, np.inf)
 
     @property
     def cost(self):
@@ -228,7 +306,12 @@ class OpticalDFA:
         return np.asarray(self.opu.effective_matrix())[:self._layout(model)]
 
     def scale(self, model) -> float:
-        """The divisor of step 5 (measured or read once, then fixed)."""
+        """The divisor of step 5 (measured or read once, then fixed; 1 with
+        ``normalize_rows``; re-read at each recalibration with ``rescale="calibration"``)."""
+        if self.calibration is not None:
+            self.calibrated_matrix()  # (re)calibrated first, as on a bench; resets the scale
+        if self.normalize_rows:
+            return 1.0
         if self._scale is None:
             if self.rescale == "auto":
                 used = self._layout(model)
@@ -237,8 +320,9 @@ class OpticalDFA:
                                    size=(self.probes, model.n_classes))
                 y = self.opu.linear_transform(signs, encoding="ternary")[:, :used]
                 self._scale = float(np.sqrt(np.mean(y * y)))
-            elif self.rescale == "oracle":
-                b = self._class_matrix(model)
+            elif self.rescale in ("oracle", "calibration"):
+                b = (self._class_matrix(model) if self.rescale == "oracle"
+                     else self.calibrated_matrix()[:self._layout(model)])
                 self._scale = float(np.sqrt(model.n_classes * np.mean(b * b)))
             else:
                 self._scale = self.rescale
@@ -256,6 +340,8 @@ class OpticalDFA:
         encoding (ternarisation, bit depth) and the OPU's noise.
         """
         b = self._class_matrix(model) / self.scale(model)
+        if self.normalize_rows:
+            b = b / self._row_norms(len(b))[:, None]
         bounds = np.cumsum([0, *model.hidden_sizes])
         return [b[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:])]
 
@@ -274,6 +360,8 @@ class OpticalDFA:
         encoded, r = self.encode(e)
         projected = self.opu.linear_transform(encoded, encoding=self.encoding)
         projected = projected[:, :used] * (r / scale)[:, None]
+        if self.normalize_rows:
+            projected /= self._row_norms(used)[None, :]
         bounds = np.cumsum([0, *model.hidden_sizes])
         return _modulate(model, cache, [projected[:, lo:hi]
                                         for lo, hi in zip(bounds[:-1], bounds[1:])])

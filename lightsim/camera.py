@@ -126,8 +126,7 @@ class Camera:
         quantum_efficiency = checks.positive("quantum_efficiency", quantum_efficiency)
         if quantum_efficiency > 1.0:
             raise ValueError(f"quantum_efficiency must be in (0, 1], got {quantum_efficiency}")
-        if not isinstance(noise, (bool, np.bool_)):
-            raise TypeError(f"noise must be a bool, got {checks._describe(noise)}")
+        checks.boolean("noise", noise)
         self._params = dict(
             bits=bits,
             full_well=full_well,

@@ -80,6 +80,13 @@ def pair(name: str, value, check) -> tuple:
     return tuple(check(name, item) for item in items)
 
 
+def boolean(name: str, value) -> bool:
+    """A Python or NumPy bool (not 0/1, not a string): ``TypeError`` naming ``name``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool, got {_describe(value)}")
+    return bool(value)
+
+
 def choice(name: str, value, allowed) -> str:
     """One of a fixed set of strings."""
     if value not in allowed:

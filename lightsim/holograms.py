@@ -82,9 +82,7 @@ def lee_hologram(field, period, angle=0.0, amplitude=True) -> np.ndarray:
     if field.ndim != 2:
         raise ValueError(f"field must be 2-D (rows, cols), got shape {field.shape}")
     period, angle = _carrier(period, angle)
-    if not isinstance(amplitude, (bool, np.bool_)):
-        raise TypeError(f"amplitude must be a bool, got {amplitude!r}")
-    if amplitude:
+    if checks.boolean("amplitude", amplitude):
         magnitude = np.abs(field).astype(np.float64)
         peak = magnitude.max() if magnitude.size else 0.0
         duty = np.arcsin(magnitude / peak) / np.pi if peak > 0 else np.zeros(field.shape)

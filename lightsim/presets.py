@@ -122,8 +122,7 @@ class OPUConfig:
             exposure=(self.exposure if isinstance(self.exposure, str) and
                       self.exposure == "auto" else checks.positive("exposure", self.exposure)),
         )
-        if not isinstance(self.normalize_rows, (bool, np.bool_)):
-            raise TypeError(f"normalize_rows must be a bool, got {self.normalize_rows!r}")
+        checks.boolean("normalize_rows", self.normalize_rows)
         if self.camera is not None and not isinstance(self.camera, dict):
             raise TypeError(f"camera must be a dict of Camera keywords or None, got "
                             f"{type(self.camera).__name__}")

@@ -273,9 +273,7 @@ class AngularSpectrum(_PaddedConvolution):
 
     def __init__(self, shape, pitch, wavelength, distance, *, bandlimit=True, pad=2, n=1.0,
                  dtype=np.complex64, check="raise", workers=-1):
-        if not isinstance(bandlimit, (bool, np.bool_)):
-            raise TypeError(f"bandlimit must be a bool, got {bandlimit!r}")
-        self.bandlimit = bool(bandlimit)
+        self.bandlimit = checks.boolean("bandlimit", bandlimit)
         self.n = checks.positive("n", n)
         super().__init__(shape, pitch, wavelength, distance, pad=pad, dtype=dtype, check=check,
                          workers=workers)

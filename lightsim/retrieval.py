@@ -10,7 +10,8 @@ Methods
 ``"holographic"``
     The real effective matrix ``B`` that :meth:`lightsim.OPU.linear_transform` applies
     (the quantity DFA uses), by least squares over ``K`` binary probe frames ``P``:
-    ``B_hat = argmin ||P B^T - Y||`` with ``Y`` the measured projections. Probes are random
+    ``B_hat = argmin ||P B^T + 1 d^T - Y||`` with ``Y`` the measured projections and
+    ``d`` a constant per output (``offset``: a stale reference term). Probes are random
     (Bernoulli 1/2 per mirror) or the rows of a Hadamard S-matrix, the binary masks of least
     estimation variance for ON/OFF multiplexing (M. Harwit and N. J. A. Sloane, *Hadamard
     Transform Optics*, Academic Press, 1979, ch. 3): for ``K = n`` probes the S-matrix has
@@ -80,7 +81,9 @@ class Calibration:
     background : ndarray or None
         For the intensity methods, the field ``b`` ``(n_out,)`` present in every frame (the
         OFF mirrors' and reference mirrors' leak), in the frame of ``matrix``: the speckle of
-        ``x`` is ``|matrix @ x + background|**2``. ``None`` for ``"holographic"``.
+        ``x`` is ``|matrix @ x + background|**2``. For ``"holographic"`` with ``offset``,
+        the fitted constant of each output's projection (field units; a stale reference
+        term), else ``None``.
     """
 
     matrix: np.ndarray
@@ -155,17 +158,30 @@ def _intensities(opu, frames):
 
 
 def _holographic(opu, n_probes, options):
-    if n_probes < opu.n_in:
-        raise ValueError(f"holographic calibration needs at least n_in = {opu.n_in} probes "
+    offset = options["offset"]
+    unknowns = opu.n_in + offset
+    if n_probes < unknowns:
+        name = "n_in + 1" if offset else "n_in"
+        raise ValueError(f"holographic calibration needs at least {name} = {unknowns} probes "
                          f"(one linear equation per probe and output), got n_probes="
                          f"{n_probes}")
-    frames = _probes(options["probes"], n_probes, opu.n_in, options["seed"])
+    if options["probes"] == "hadamard" and offset:
+        # columns of a larger S-matrix: in a square one every row has the same number of
+        # ON mirrors, so the constant column is in the span of the probes
+        frames = hadamard_probes(n_probes, opu.n_in + 1)[:, :opu.n_in]
+    else:
+        frames = _probes(options["probes"], n_probes, opu.n_in, options["seed"])
+    if not offset and hasattr(opu, "calibrate"):
+        opu.calibrate()  # a fresh reference term: a stale one biases every probe
     measured = _measure(opu, frames, "linear_transform")
-    solution, _, rank, _ = np.linalg.lstsq(frames.astype(np.float64), measured, rcond=None)
-    if rank < opu.n_in:
-        raise ValueError(f"the {n_probes} probes have rank {rank} < n_in = {opu.n_in}: add "
-                         f"probes")
-    return solution.T, None
+    design = frames.astype(np.float64)
+    if offset:
+        design = np.concatenate([design, np.ones((n_probes, 1))], axis=1)
+    solution, _, rank, _ = np.linalg.lstsq(design, measured, rcond=None)
+    if rank < unknowns:
+        raise ValueError(f"the {n_probes} probes have rank {rank} < {unknowns} unknowns per "
+                         f"output: add probes")
+    return solution[:opu.n_in].T, (solution[opu.n_in] if offset else None)
 
 
 def _intensity_only(opu, n_probes, options, algorithm):
@@ -262,7 +278,7 @@ ITERATIONS = {"wirtinger": 1000, "gerchberg-saxton": 300}
 
 
 def calibrate(opu, n_probes, *, method="holographic", probes="hadamard", seed=0,
-              iterations=None, n_anchors=20, support=0.75):
+              iterations=None, n_anchors=20, support=0.75, offset=True):
     """Estimate what ``opu`` computes from probe frames (see the module).
 
     Parameters
@@ -270,7 +286,8 @@ def calibrate(opu, n_probes, *, method="holographic", probes="hadamard", seed=0,
     opu : lightsim.OPU or an object with ``n_in``, ``n_out``, ``transform``,
         ``linear_transform`` and ``cost.total_frames``
     n_probes : int
-        ``"holographic"``: probe frames (at least ``n_in``). ``"wirtinger"``,
+        ``"holographic"``: probe frames (at least ``n_in + 1``, ``n_in`` without
+        ``offset``). ``"wirtinger"``,
         ``"gerchberg-saxton"``: random binary probe frames (at least ``2 (n_in + 1)``;
         about ``8 n_in`` recover the rows). ``"anchors"``: calibration signals (at least
         ``2 round(support n_in)``), each shown with its ``n_anchors`` differences, so the
@@ -278,6 +295,14 @@ def calibrate(opu, n_probes, *, method="holographic", probes="hadamard", seed=0,
     method : {"holographic", "wirtinger", "gerchberg-saxton", "anchors"}
     probes : {"hadamard", "random"}
         Probe family of the holographic method (the others use random probes).
+    offset : bool
+        Holographic method: fit a constant per output with ``B`` (``background`` of the
+        result), as a bench must when its reference term ``C`` may be stale. The reference
+        is far brighter than the signal of a few inputs, so the ``C`` measured a few tens of
+        frames earlier on a drifting medium already biases every probe (measured: rows of
+        fidelity 0.96 for a decorrelation time of 200 s, 1 without the bias). ``False``:
+        the instrument's ``C`` is refreshed first (``opu.calibrate()``, its frames counted)
+        and no constant is fitted.
     seed : int
         Seeds the random probes, anchors and initialisations.
     iterations : int, optional
@@ -314,7 +339,7 @@ def calibrate(opu, n_probes, *, method="holographic", probes="hadamard", seed=0,
     if iterations is None:
         iterations = ITERATIONS.get(method, 0)
     options = dict(method=method, probes=probes, seed=seed, n_anchors=n_anchors,
-                   support=support,
+                   support=support, offset=checks.boolean("offset", offset),
                    iterations=checks.integer("iterations", iterations, minimum=0))
     before = opu.cost.total_frames
     matrix, background = METHODS[method](opu, n_probes, options)

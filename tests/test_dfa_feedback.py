@@ -111,6 +111,10 @@ class _Cost:
     def __init__(self):
         self.frames = 0
 
+    @property
+    def total_frames(self):
+        return self.frames
+
     def summary(self):
         return dict(frames=self.frames)
 
@@ -206,7 +210,76 @@ def test_optical_dfa_checks_the_opu_size():
         dfa.OpticalDFA(LinearOPU(6, 11), threshold=1.0)
 
 
+def test_calibrated_row_normalisation_gives_unit_rows_measured_through_the_opu():
+    """With an exact OPU, a 2-frame-per-input holographic calibration is B itself, and
+    normalize_rows feeds back e @ (B_k / |B_k|).T: rows of unit norm, no oracle read."""
+    model, cache, e = _setup([5, 6, 4, 3])
+    opu = LinearOPU(n_in=3, n_out=12)
+    opu.effective_matrix = None  # a bench cannot read it: the feedback must not either
+    feedback = dfa.OpticalDFA(opu, encoding="bitplanes", calibration=2, normalize_rows=True)
+    deltas = feedback.hidden_deltas(model, cache, e)
+    np.testing.assert_allclose(feedback.calibrated_matrix(), opu.matrix, rtol=1e-10)
+    calibration_inputs, _ = opu.inputs[0]
+    assert calibration_inputs.shape == (4, 3)  # 2 frames per input: n_in + 1 probes
+    normalised = opu.matrix[:10] / np.linalg.norm(opu.matrix[:10], axis=1, keepdims=True)
+    for layer, (delta, b) in enumerate(zip(deltas, np.split(normalised, [6])), start=1):
+        expected = (e @ b.T) * model.activation_derivative(cache, layer)
+        np.testing.assert_allclose(delta, expected, rtol=1e-9, atol=1e-13)
+
+
+def test_calibrated_rescale_matches_the_oracle_for_an_exact_opu():
+    model, cache, e = _setup([5, 6, 3])
+    opu = LinearOPU(n_in=3, n_out=9, seed=4)
+    calibration = lightsim.retrieval.calibrate(opu, 6, method="holographic")
+    calibrated = dfa.OpticalDFA(opu, rescale="calibration", calibration=calibration)
+    oracle = dfa.OpticalDFA(opu, rescale="oracle")
+    assert calibrated.scale(model) == pytest.approx(oracle.scale(model), rel=1e-10)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(normalize_rows=True), "need a calibration"),
+    (dict(rescale="calibration"), "need a calibration"),
+    (dict(calibration=3), "even number"),
+    (dict(calibration=0), "calibration"),
+    (dict(calibration=4, normalize_rows=True, rescale="oracle"), "leave rescale"),
+    (dict(recalibrate_every=10.0), "frame budget"),
+    (dict(calibration=4, recalibrate_every=-1.0), "recalibrate_every"),
+])
+def test_optical_dfa_calibration_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        dfa.OpticalDFA(LinearOPU(3, 10), **kwargs)
+
+
+def test_optical_dfa_refuses_a_calibration_it_cannot_use():
+    opu = lightsim.OPU(3, 8, preset="ideal", camera=None, seed=0)
+    complex_estimate = lightsim.retrieval.calibrate(opu, 8, method="wirtinger", iterations=5)
+    with pytest.raises(ValueError, match="holographic"):
+        dfa.OpticalDFA(opu, calibration=complex_estimate, normalize_rows=True)
+    with pytest.raises(TypeError, match="normalize_rows"):
+        dfa.OpticalDFA(opu, calibration=2, normalize_rows=1)
+
+
 # ---------------------------------------------------------------------------- real OPU
+def test_recalibration_follows_a_drifting_medium():
+    """recalibrate_every measures B again once that much optical time has passed: the fresh
+    estimate tracks the drifted matrix, the first one goes stale."""
+    model, cache, e = _setup([5, 8, 4], n=16)
+    opu = lightsim.OPU(4, 8, preset="ideal", camera=None, seed=2, macro_pixels=4,
+                       decorrelation_time=20.0)
+    feedback = dfa.OpticalDFA(opu, calibration=4, normalize_rows=True,
+                              recalibrate_every=5.0)
+    feedback.hidden_deltas(model, cache, e)
+    first = feedback.calibrated_matrix().copy()
+    assert feedback.calibrated_matrix() is feedback.calibrated_matrix()  # not yet due
+    opu.transform(np.zeros((int(10 * opu.frame_rate), 4), dtype=bool))  # 10 s pass
+    frames = opu.cost.total_frames
+    fresh_estimate = feedback.calibrated_matrix()  # due: measured again
+    assert opu.cost.total_frames - frames == 2 * 8  # 8 probes of 2 frames
+    truth = opu.effective_matrix()  # the medium the new probes saw (it ages between calls)
+    fresh = lightsim.retrieval.row_fidelity(fresh_estimate, truth)
+    stale = lightsim.retrieval.row_fidelity(first, truth)
+    assert fresh.min() > 0.999 and stale.mean() < fresh.mean() - 0.05
+
 
 
 def test_optical_dfa_with_ideal_opu_follows_its_effective_matrix():

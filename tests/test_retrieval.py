@@ -25,15 +25,17 @@ def test_the_s_matrix_has_the_harwit_sloane_variance(n):
     assert trace == pytest.approx(4 * n**2 / (n + 1) ** 2, rel=1e-9)
 
 
-@pytest.mark.parametrize("probes, factor", [("hadamard", 1), ("random", 2)])
-def test_noise_free_calibration_recovers_b(probes, factor):
+@pytest.mark.parametrize("probes, n_probes, offset", [
+    ("hadamard", 24, False), ("hadamard", 25, True), ("random", 48, False), ("random", 48, True)])
+def test_noise_free_calibration_recovers_b(probes, n_probes, offset):
     opu = OPU(24, 40, preset="ideal", seed=3)
     before = opu.cost.total_frames
-    result = calibrate(opu, factor * 24, probes=probes)
+    result = calibrate(opu, n_probes, probes=probes, offset=offset)
     B = opu.effective_matrix()
     np.testing.assert_allclose(result.matrix, B, atol=2e-5 * np.abs(B).max())
     assert result.frames == opu.cost.total_frames - before
-    assert result.frames == 2 * factor * 24 + 2 * opu.calibration_frames
+    assert result.frames == 2 * n_probes + 2 * opu.calibration_frames
+    assert (result.background is None) == (not offset)
     assert row_fidelity(result.matrix, B).min() > 1 - 1e-8
     x = np.random.default_rng(5).random((20, 24)) < 0.5
     assert prediction_correlation(result, opu, x) > 1 - 1e-8
@@ -45,15 +47,31 @@ def test_hadamard_probes_beat_random_ones_on_a_noisy_camera():
     for probes in ("hadamard", "random"):
         opu = OPU(31, 200, preset="lighton", seed=1, laser_power=1.0)  # ~1400 photons/px
         B = opu.effective_matrix()
-        estimate = calibrate(opu, 31, probes=probes, seed=2).matrix
+        estimate = calibrate(opu, 31, probes=probes, seed=2, offset=False).matrix
         errors[probes] = np.linalg.norm(estimate - B) / np.linalg.norm(B)
     assert errors["hadamard"] < errors["random"] / 3
+
+
+def test_the_offset_absorbs_a_stale_reference_term():
+    """A reference term C measured on another medium biases every probe by a constant per
+    output: fitted with B, the constant leaves B exact; not fitted, B is wrong."""
+    opu = OPU(12, 30, preset="ideal", seed=4)
+    opu.calibrate()
+    opu.calibration = opu.calibration * 1.01  # C of a slightly different reference
+    B = opu.effective_matrix()
+    with_offset = calibrate(opu, 16, offset=True)
+    np.testing.assert_allclose(with_offset.matrix, B, atol=2e-5 * np.abs(B).max())
+    np.testing.assert_allclose(with_offset.background, -0.01 * opu.calibration / 1.01,
+                               rtol=1e-3, atol=1e-6)
+    opu.calibration = opu.calibration  # still stale: without offset, C is measured again
+    np.testing.assert_allclose(calibrate(opu, 16, offset=False).matrix, B,
+                               atol=2e-5 * np.abs(B).max())
 
 
 def test_saturated_probes_are_reported():
     opu = OPU(31, 200, preset="lighton", seed=1, laser_power=10.0)
     with pytest.warns(RuntimeWarning, match="saturated"):
-        calibrate(opu, 31)
+        calibrate(opu, 32)
 
 
 def test_the_speckle_of_a_known_t_is_predicted_exactly():
@@ -77,8 +95,12 @@ def test_row_fidelity_ignores_phase_scale_and_conjugation(seed, phase, scale, co
 
 def test_bad_requests_are_refused_with_the_numbers():
     opu = OPU(12, 10, preset="ideal")
+    with pytest.raises(ValueError, match=r"at least n_in \+ 1 = 13"):
+        calibrate(opu, 12)
     with pytest.raises(ValueError, match="at least n_in = 12"):
-        calibrate(opu, 11)
+        calibrate(opu, 11, offset=False)
+    with pytest.raises(TypeError, match="offset"):
+        calibrate(opu, 20, offset="yes")
     with pytest.raises(ValueError, match="method"):
         calibrate(opu, 12, method="prsamp")
     with pytest.raises(ValueError, match=r"2 \(n_in \+ 1\) = 26"):
