@@ -48,6 +48,15 @@ class Cost:
             self.calls += 1
         self.wall_time += wall_time
 
+    def reclassify(self, frames: int):
+        """Move ``frames`` already counted by calls to the calibration account (a calibration
+        made of ordinary calls, such as :func:`lightsim.retrieval.calibrate`)."""
+        if not 0 <= frames <= self.frames:
+            raise ValueError(f"frames must be in [0, {self.frames}] (the call frames counted), "
+                             f"got {frames}")
+        self.frames -= frames
+        self.calibration_frames += frames
+
     def summary(self) -> dict:
         """Plain dict of every counter and derived quantity (for logs and HDF5)."""
         return dict(frames=self.frames, calibration_frames=self.calibration_frames,

@@ -3,7 +3,7 @@
 On a real OPU nobody knows the transmission matrix. :func:`calibrate` estimates what the
 instrument computes through its public interface only (``linear_transform`` and the frame
 accounting of ``cost``), never by reading ``opu.medium``; every frame it spends is counted in
-``opu.cost`` like any other call.
+``opu.cost``, as calibration frames (``cost.calibration_frames``).
 
 Methods
 -------
@@ -342,7 +342,10 @@ def calibrate(opu, n_probes, *, method="holographic", probes="hadamard", seed=0,
                    support=support, offset=checks.boolean("offset", offset),
                    iterations=checks.integer("iterations", iterations, minimum=0))
     before = opu.cost.total_frames
+    calls_before = getattr(opu.cost, "frames", 0)
     matrix, background = METHODS[method](opu, n_probes, options)
+    if hasattr(opu.cost, "reclassify"):  # probes are calibration frames, not the user's
+        opu.cost.reclassify(opu.cost.frames - calls_before)
     return Calibration(matrix=matrix, frames=int(opu.cost.total_frames - before),
                        method=method, probes=probes if method == "holographic" else "random",
                        n_probes=n_probes, background=background)

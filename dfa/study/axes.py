@@ -16,12 +16,13 @@ Run options understood by :func:`build_feedback`: ``"preset"`` (OPU preset, defa
 ``"lighton"``) and ``"medium"`` (a key of :data:`MEDIA`).
 
 Time: the medium drifts on the OPU's optical clock (``decorrelation_time``, frames shown
-over the frame rate, calibration and probe frames included), not per batch. There is no
-recalibration axis: with ternary errors and 4-frame holography the calibration term is
-subtracted from the ``e+`` and the ``e-`` projections alike and cancels identically in their
-difference, and 2-frame holography uses no calibration, so recalibrating measures nothing
-for the feedback of DFA; drift acts through the change of the feedback matrix itself, which
-the decorrelation-time axis measures.
+over the frame rate, calibration and probe frames included), not per batch. The OPU's
+reference term ``C`` needs no recalibration: with ternary errors and 4-frame holography it
+is subtracted from the ``e+`` and the ``e-`` projections alike and cancels identically in
+their difference, and 2-frame holography uses none. What a bench must know of ``B`` is its
+scale and, to equalise the feedback rows, their norms: the ``calibration_budget`` axis
+measures them with a holographic calibration of a given number of frames per input, and the
+``recalibration`` axis measures them again at an interval while the medium drifts.
 
 Besides accuracy, every optical run reads the OPU's frame statistics
 (:attr:`lightsim.OPU.frame_stats`): mean photons per pixel, fraction of saturated pixel
@@ -221,6 +222,35 @@ def dither_overrides(value, geometry: Geometry) -> Overrides:
                      {}, {})
 
 
+#: Decorrelation time (s) of the recalibration axis: the study's shortest, where drift costs
+#: accuracy (a training run lasts about 170 s of optical time).
+RECALIBRATION_DECORRELATION = 100.0
+#: Calibration budget (frames per input) of the recalibration axis.
+RECALIBRATION_BUDGET = 8
+
+
+def calibration_budget_overrides(value, geometry: Geometry) -> Overrides:
+    """Feedback rows normalised by a holographic calibration of ``value`` frames per input.
+
+    The bench measures ``B_hat`` once, before training (:func:`lightsim.retrieval.calibrate`,
+    Hadamard probes and an offset), and divides every camera pixel of the feedback by its
+    calibrated row norm (``OpticalDFA(calibration=value, normalize_rows=True)``): the knowledge
+    of the instrument that DFA's rescale and row equalisation need, with the calibration's
+    noise instead of the oracle.
+    """
+    return Overrides({}, {"calibration": value, "normalize_rows": True}, {})
+
+
+def recalibration_overrides(value, geometry: Geometry) -> Overrides:
+    """Recalibrate every ``value`` s of optical time (``None``: once) on a medium of
+    :data:`RECALIBRATION_DECORRELATION` s, rows normalised by the calibration of
+    :data:`RECALIBRATION_BUDGET` frames per input."""
+    feedback = {"calibration": RECALIBRATION_BUDGET, "normalize_rows": True}
+    if value is not None:
+        feedback["recalibrate_every"] = value
+    return Overrides({"decorrelation_time": RECALIBRATION_DECORRELATION}, feedback, {})
+
+
 def _multislice(screens):
     """Factory of a :class:`lightsim.MultisliceMedium` of ``screens`` screens for an OPU.
 
@@ -292,6 +322,13 @@ AXES = (
     Axis("phase_jitter", "reference phase jitter, frame to frame (rad rms)",
          (0.0, 0.1, 0.3, 1.0), _opu_keyword("phase_jitter"), quick=(0.0, 1.0),
          scale="symlog"),
+    Axis("calibration_budget", "calibration frames per input (rows normalised by the "
+         "calibrated B)", (2, 8, 32), calibration_budget_overrides, quick=(2, 32),
+         scale="log"),
+    Axis("recalibration", f"recalibration interval (s of optical time) at a "
+         f"{RECALIBRATION_DECORRELATION:g} s decorrelation time",
+         (10.0, 50.0, None), recalibration_overrides, quick=(10.0, None),
+         scale="category", formats={None: "once"}),
     Axis("medium", "scattering medium (i.i.d. Gaussian T, or phase screens 1 mm apart)",
          ("gaussian", "multislice, 1 screen", "multislice, 8 screens"),
          medium_overrides, quick=("gaussian",),
