@@ -234,6 +234,9 @@ class OpticalDFA:
             if not isinstance(self.calibration, int):
                 raise ValueError("recalibrate_every needs calibration as a frame budget per "
                                  "input (an int), so that this object can recalibrate")
+            if not hasattr(opu, "optical_clock"):
+                raise TypeError(f"recalibrate_every needs an instrument with an optical_clock "
+                                f"(a lightsim.OPU), got {type(opu).__name__}")
         self._scale = None
         self._sizes = None
         self._estimate = None if isinstance(self.calibration, (int, type(None))) else (
@@ -269,7 +272,8 @@ class OpticalDFA:
                 n_probes = max(self.opu.n_in + 1, self.calibration * self.opu.n_in // 2)
                 self._estimate = retrieval.calibrate(self.opu, n_probes, method="holographic",
                                                      seed=self.seed).matrix
-                self._calibrated_at = getattr(self.opu, "optical_clock", 0.0)
+                if self.recalibrate_every is not None:
+                    self._calibrated_at = self.opu.optical_clock
                 if self.rescale == "calibration":
                     self._scale = None
         return self._estimate

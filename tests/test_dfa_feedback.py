@@ -250,6 +250,11 @@ def test_optical_dfa_calibration_bad_arguments(kwargs, match):
         dfa.OpticalDFA(LinearOPU(3, 10), **kwargs)
 
 
+def test_recalibration_needs_an_optical_clock():
+    with pytest.raises(TypeError, match="optical_clock"):
+        dfa.OpticalDFA(LinearOPU(3, 10), calibration=4, recalibrate_every=1.0)
+
+
 def test_optical_dfa_refuses_a_calibration_it_cannot_use():
     opu = lightsim.OPU(3, 8, preset="ideal", camera=None, seed=0)
     complex_estimate = lightsim.retrieval.calibrate(opu, 8, method="wirtinger", iterations=5)

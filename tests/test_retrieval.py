@@ -52,6 +52,17 @@ def test_hadamard_probes_beat_random_ones_on_a_noisy_camera():
     assert errors["hadamard"] < errors["random"] / 3
 
 
+def test_probe_frames_are_booked_as_calibration_frames():
+    opu = OPU(12, 20, preset="ideal", seed=1)
+    opu.transform(np.zeros((5, 12), dtype=bool))
+    frames, calibration = opu.cost.frames, opu.cost.calibration_frames
+    result = calibrate(opu, 16)
+    assert opu.cost.frames == frames  # the user's own frames are unchanged
+    assert opu.cost.calibration_frames - calibration == result.frames == 2 * 16 + 32
+    with pytest.raises(ValueError, match="frames must be in"):
+        opu.cost.reclassify(frames + 1)
+
+
 def test_the_offset_absorbs_a_stale_reference_term():
     """A reference term C measured on another medium biases every probe by a constant per
     output: fitted with B, the constant leaves B exact; not fitted, B is wrong."""
