@@ -79,8 +79,18 @@ def spectral_init(A, Y, *, iterations=60, seed=0) -> np.ndarray:
     """Spectral estimate ``Z`` ``(p, r)`` of the rows from design ``A`` ``(m, p)`` and
     intensities ``Y`` ``(m, r)`` (see the module), scaled to ``|z|^2 = mean(y)``.
 
-    Block power iteration on ``(1/m) A^T diag(y_k) A`` with its diagonal removed (the
-    diagonal carries no information on ``z`` for binary designs), two vectors per row.
+    Block power iteration on ``M = (1/m) A^T diag(y_k) A``, two vectors per row; the
+    weights of the two are their Rayleigh quotients on ``M`` without its diagonal (the
+    diagonal carries no information on ``z``: for the ``±1`` design it is ``mean(y) I``).
+
+    The iteration runs on ``M`` itself, which is positive semidefinite, so it finds the
+    two *largest* eigenvalues. Removing the diagonal first would make power iteration
+    find the largest in magnitude: when the constant column dominates ``z`` (a bright
+    leak ``b``), ``E[M] - diag`` has a negative eigenvalue of order
+    ``|z_const| |Re z'|`` that outweighs the ``|Im z'|^2`` one. The second vector then
+    gets a negative weight, clipped to 0, the start is real up to one phase, and Wirtinger
+    flow never leaves that invariant real set (measured: 32 x 32 ideal OPU, 2048 probes,
+    all rows stuck at a data misfit of 0.13, row fidelity 0.83).
     """
     m, p = A.shape
     r = Y.shape[1]
@@ -90,8 +100,7 @@ def spectral_init(A, Y, *, iterations=60, seed=0) -> np.ndarray:
     for _ in range(iterations):
         V, _ = np.linalg.qr(V)
         AV = np.einsum("ip,rpc->ric", A, V)  # (r, m, 2)
-        W = np.einsum("ip,ric->rpc", A, AV * Y.T[:, :, None]) / m
-        V = W - diag.T[:, :, None] * V
+        V = np.einsum("ip,ric->rpc", A, AV * Y.T[:, :, None]) / m
     V, _ = np.linalg.qr(V)
     AV = np.einsum("ip,rpc->ric", A, V)
     W = np.einsum("ip,ric->rpc", A, AV * Y.T[:, :, None]) / m - diag.T[:, :, None] * V
