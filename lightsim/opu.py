@@ -168,7 +168,10 @@ class OPU:
         :meth:`linear_transform`, and every row of :meth:`effective_matrix`, by ``|s_k|``:
         makes ``B`` i.i.d. Gaussian but amplifies the noise of pixels that see little
         reference light; see DESIGN.md, holography), ``holography`` (``"4-frame"`` or
-        ``"2-frame"``), ``calibration_frames`` (pairs averaged by :meth:`calibrate`).
+        ``"2-frame"``), ``calibration_frames`` (pairs averaged by :meth:`calibrate`),
+        ``phase_stepping`` (the bench can step the reference phase: :meth:`phase_stepped`;
+        ``False`` on both presets, as LightOn's OPU, which reads the zeroth order of an
+        amplitude-only DMD, cannot).
 
     Examples
     --------
@@ -194,6 +197,7 @@ class OPU:
     normalize_rows = _Configured()
     holography = _Configured()
     calibration_frames = _Configured()
+    phase_stepping = _Configured()
 
     def __init__(self, n_in, n_out, *, preset="lighton", seed=0, medium=None, dmd=None,
                  camera="preset", **options):
@@ -616,6 +620,56 @@ class OPU:
         out = self._show(self._fields(X), self.leak, exposure)
         self._end_call(X.shape[0], t0)
         return out
+
+    def phase_stepped(self, X, n_steps=4):
+        """Camera counts of ``|T a(x) + exp(i phi_k) s|**2``: each binary frame of ``X`` shown
+        with the reference ON at ``n_steps`` phases ``phi_k = 2 pi k / n_steps``.
+
+        The measurement of N-step phase-shifting holography (S. M. Popoff et al., "Measuring
+        the transmission matrix in optics", Phys. Rev. Lett. 104, 100601 (2010)): with
+        :func:`lightsim.holography.phase_shifting` the steps give ``s conj(T a(x))`` per
+        grain, summed over the grains of a pixel. It needs a bench that can step the phase
+        of its reference (``phase_stepping=True``): for instance a setup that reads the first
+        diffraction order, where shifting the binary grating shown on the reference mirrors
+        by ``k / n_steps`` of its period steps the reference phase by ``phi_k`` (W.-H. Lee,
+        Appl. Opt. 18, 3661 (1979); D. B. Conkey et al., Opt. Express 20, 1733 (2012)).
+        Model assumption: the step changes the phase of ``s`` only, not its amplitude. The
+        reference's temporal noise (``phase_jitter``, ``power_noise``) applies to every
+        frame.
+
+        Parameters
+        ----------
+        X : ndarray ``(n_samples, n_in)``, binary
+        n_steps : int
+            Phase steps per frame, at least 3.
+
+        Returns
+        -------
+        ndarray ``(n_steps, n_samples, n_out)``
+            Counts (DN) as :meth:`transform`, one exposure for the call; ``n_steps *
+            n_samples`` frames are counted.
+
+        Raises
+        ------
+        ValueError
+            An OPU built with ``phase_stepping=False``, or ``n_steps < 3``.
+        """
+        if not self.phase_stepping:
+            raise ValueError("this OPU cannot step its reference phase (phase_stepping=False,"
+                             " as on both presets: LightOn's OPU reads the zeroth order of "
+                             "an amplitude-only DMD); build it with phase_stepping=True to "
+                             "model a bench that can")
+        n_steps = checks.integer("n_steps", n_steps, minimum=3)
+        t0 = time.perf_counter()
+        X = self._check_binary(X)
+        self._begin_call()
+        exposure = self._call_exposure(self.mean_intensity(X, 1.0).max(initial=0.0))
+        fields = self._fields(X)
+        steps = np.exp(2j * np.pi * np.arange(n_steps) / n_steps)
+        out = self._show(np.tile(fields, (n_steps, 1)), np.repeat(steps, X.shape[0]),
+                         exposure)
+        self._end_call(n_steps * X.shape[0], t0)
+        return out.reshape(n_steps, X.shape[0], self.n_out)
 
     def calibrate(self):
         """Measure the reference term ``C = I(0 + r) - I(0 + c r)``, averaged.

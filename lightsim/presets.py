@@ -53,7 +53,7 @@ PRESETS = {
 
 #: Keywords of every OPU that no preset sets (their defaults).
 DEFAULTS = dict(normalize_rows=False, holography="4-frame", calibration_frames=16,
-                macro_pixels=None, roi_shape=None)
+                macro_pixels=None, roi_shape=None, phase_stepping=False)
 
 HOLOGRAPHY = ("4-frame", "2-frame")
 
@@ -91,6 +91,7 @@ class OPUConfig:
     calibration_frames: int = 16
     macro_pixels: object = None
     roi_shape: tuple | None = None
+    phase_stepping: bool = False
 
     def __post_init__(self):
         def positive_int(name, value):
@@ -123,10 +124,12 @@ class OPUConfig:
                       self.exposure == "auto" else checks.positive("exposure", self.exposure)),
         )
         checks.boolean("normalize_rows", self.normalize_rows)
+        checks.boolean("phase_stepping", self.phase_stepping)
         if self.camera is not None and not isinstance(self.camera, dict):
             raise TypeError(f"camera must be a dict of Camera keywords or None, got "
                             f"{type(self.camera).__name__}")
         checked["normalize_rows"] = bool(self.normalize_rows)
+        checked["phase_stepping"] = bool(self.phase_stepping)
         checked["camera"] = None if self.camera is None else dict(self.camera)
         for name, value in checked.items():
             object.__setattr__(self, name, value)

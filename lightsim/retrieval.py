@@ -31,8 +31,16 @@ Methods
     ICASSP 2020): nested anchors, MDS (refined for the leak field), multilateration and a
     linear least squares, in two overlapping groups of inputs matched on their overlap.
 
-Not implemented yet (issue 10): the complex ``conj(s) T`` by reference phase stepping
-(Popoff et al., PRL 2010).
+``"phase-stepping"``
+    The complex cross term ``M = conj(s) D`` per output pixel (summed over its grains), by
+    N-step phase-shifting holography (S. M. Popoff et al., Phys. Rev. Lett. 104, 100601
+    (2010)): every probe is shown with the reference at ``n_steps`` phases
+    (:meth:`lightsim.OPU.phase_stepped`, on a bench with ``phase_stepping=True``), the
+    estimator of :func:`lightsim.holography.phase_shifting` gives ``conj(s) T a(x)``, exact
+    and free of the dark level for equally spaced steps, and a least squares over the
+    probes with a constant per output (the OFF mirrors' field ``conj(s) T a(0)``) gives
+    ``M``. ``B = 2 (1 - c) Re(M)`` is the holographic matrix; the imaginary part is what
+    reference holography cannot see.
 
 Metrics
 -------
@@ -50,7 +58,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import checks, phasing
+from . import checks, holography, phasing
 
 #: Fraction of saturated probe readings above which :func:`calibrate` warns: a clipped
 #: speckle tail biases the estimate (at a mean well fill ``f`` a fraction ``exp(-1 / f)``
@@ -67,7 +75,8 @@ class Calibration:
     ----------
     matrix : ndarray
         The estimate ``(n_out, n_in)``: real ``B`` for ``method="holographic"`` (field units,
-        as :meth:`lightsim.OPU.effective_matrix`); for the intensity methods the complex
+        as :meth:`lightsim.OPU.effective_matrix`); complex ``conj(s) D`` per output pixel
+        for ``"phase-stepping"`` (field units); for the intensity methods the complex
         signal matrix ``D`` (:meth:`lightsim.OPU.signal_matrix`) up to the camera's scale
         (square root of DN) and, per row, a global phase and a conjugation.
     frames : int
@@ -83,7 +92,8 @@ class Calibration:
         OFF mirrors' and reference mirrors' leak), in the frame of ``matrix``: the speckle of
         ``x`` is ``|matrix @ x + background|**2``. For ``"holographic"`` with ``offset``,
         the fitted constant of each output's projection (field units; a stale reference
-        term), else ``None``.
+        term), for ``"phase-stepping"`` the complex ``conj(s) T a(0)`` of the OFF mirrors,
+        else ``None``.
     """
 
     matrix: np.ndarray
@@ -124,11 +134,12 @@ def _probes(kind, n_probes, n_in, seed):
     return np.random.default_rng(seed).random((n_probes, n_in)) < 0.5
 
 
-def _measure(opu, frames, call):
-    """``call`` (``"linear_transform"`` or ``"transform"``) of all ``frames`` in one call
-    (one exposure), float64, with the saturation warning and the NaN check."""
+def _measure(opu, frames, call, **keywords):
+    """``call`` (``"linear_transform"``, ``"transform"`` or ``"phase_stepped"``) of all
+    ``frames`` in one call (one exposure), float64, with the saturation warning and the NaN
+    check."""
     stats = copy.copy(getattr(opu, "frame_stats", None))
-    measured = np.asarray(getattr(opu, call)(frames), dtype=np.float64)
+    measured = np.asarray(getattr(opu, call)(frames, **keywords), dtype=np.float64)
     if stats is not None:
         readings = (opu.frame_stats.pixels - stats.pixels) / np.prod(opu.plane.binning)
         saturated = opu.frame_stats.saturated - stats.saturated
@@ -157,31 +168,58 @@ def _intensities(opu, frames):
     return measured
 
 
-def _holographic(opu, n_probes, options):
-    offset = options["offset"]
+def _linear_probes(opu, n_probes, options, offset):
+    """Probe frames of the linear methods: at least as many as unknowns per output."""
     unknowns = opu.n_in + offset
     if n_probes < unknowns:
         name = "n_in + 1" if offset else "n_in"
-        raise ValueError(f"holographic calibration needs at least {name} = {unknowns} probes "
-                         f"(one linear equation per probe and output), got n_probes="
+        raise ValueError(f"method={options['method']!r} needs at least {name} = {unknowns} "
+                         f"probes (one linear equation per probe and output), got n_probes="
                          f"{n_probes}")
     if options["probes"] == "hadamard" and offset:
         # columns of a larger S-matrix: in a square one every row has the same number of
         # ON mirrors, so the constant column is in the span of the probes
-        frames = hadamard_probes(n_probes, opu.n_in + 1)[:, :opu.n_in]
-    else:
-        frames = _probes(options["probes"], n_probes, opu.n_in, options["seed"])
-    if not offset and hasattr(opu, "calibrate"):
-        opu.calibrate()  # a fresh reference term: a stale one biases every probe
-    measured = _measure(opu, frames, "linear_transform")
+        return hadamard_probes(n_probes, opu.n_in + 1)[:, :opu.n_in]
+    return _probes(options["probes"], n_probes, opu.n_in, options["seed"])
+
+
+def _least_squares(frames, measured, offset):
+    """``(rows, constant or None)`` of ``measured ~ frames @ rows.T (+ constant)``."""
     design = frames.astype(np.float64)
     if offset:
-        design = np.concatenate([design, np.ones((n_probes, 1))], axis=1)
+        design = np.concatenate([design, np.ones((len(frames), 1))], axis=1)
     solution, _, rank, _ = np.linalg.lstsq(design, measured, rcond=None)
-    if rank < unknowns:
-        raise ValueError(f"the {n_probes} probes have rank {rank} < {unknowns} unknowns per "
-                         f"output: add probes")
-    return solution[:opu.n_in].T, (solution[opu.n_in] if offset else None)
+    if rank < design.shape[1]:
+        raise ValueError(f"the {len(frames)} probes have rank {rank} < {design.shape[1]} "
+                         f"unknowns per output: add probes")
+    n_in = frames.shape[1]
+    return solution[:n_in].T, (solution[n_in] if offset else None)
+
+
+def _holographic(opu, n_probes, options):
+    offset = options["offset"]
+    frames = _linear_probes(opu, n_probes, options, offset)
+    if not offset and hasattr(opu, "calibrate"):
+        opu.calibrate()  # a fresh reference term: a stale one biases every probe
+    return _least_squares(frames, _measure(opu, frames, "linear_transform"), offset)
+
+
+def _phase_stepping(opu, n_probes, options):
+    """Popoff et al. (2010): N-step phase shifting of every probe, then least squares."""
+    if not options["offset"]:
+        raise ValueError("method='phase-stepping' always fits the constant field of the OFF "
+                         "mirrors (offset=True); offset=False applies to 'holographic' only")
+    if not getattr(opu, "phase_stepping", False):
+        raise ValueError("method='phase-stepping' needs an instrument that can step its "
+                         "reference phase (an OPU built with phase_stepping=True); this one "
+                         "cannot")
+    frames = _linear_probes(opu, n_probes, options, True)
+    stack = _measure(opu, frames, "phase_stepped", n_steps=options["n_steps"])
+    # the steps put the phase on s: the estimator gives s conj(T a(x)), conjugated here
+    cross = np.conj(holography.phase_shifting(stack))
+    cross /= getattr(opu, "counts_per_unit_intensity", 1.0)  # DN -> field units
+    rows, constant = _least_squares(frames, cross, True)
+    return rows, constant
 
 
 def _intensity_only(opu, n_probes, options, algorithm):
@@ -266,6 +304,7 @@ def _anchors(opu, n_probes, options):
 
 METHODS = {
     "holographic": _holographic,
+    "phase-stepping": _phase_stepping,
     "wirtinger": lambda opu, n, options: _intensity_only(opu, n, options,
                                                          phasing.wirtinger_flow),
     "gerchberg-saxton": lambda opu, n, options: _intensity_only(opu, n, options,
@@ -273,12 +312,15 @@ METHODS = {
     "anchors": _anchors,
 }
 
+#: Methods that solve a linear least squares over probes of a chosen family.
+LINEAR_METHODS = ("holographic", "phase-stepping")
+
 #: Default iterations of the iterative methods.
 ITERATIONS = {"wirtinger": 1000, "gerchberg-saxton": 300}
 
 
 def calibrate(opu, n_probes, *, method="holographic", probes="hadamard", seed=0,
-              iterations=None, n_anchors=20, support=0.75, offset=True):
+              iterations=None, n_anchors=20, support=0.75, offset=True, n_steps=4):
     """Estimate what ``opu`` computes from probe frames (see the module).
 
     Parameters
@@ -286,15 +328,20 @@ def calibrate(opu, n_probes, *, method="holographic", probes="hadamard", seed=0,
     opu : lightsim.OPU or an object with ``n_in``, ``n_out``, ``transform``,
         ``linear_transform`` and ``cost.total_frames``
     n_probes : int
-        ``"holographic"``: probe frames (at least ``n_in + 1``, ``n_in`` without
-        ``offset``). ``"wirtinger"``,
+        ``"holographic"``: probes of 2 frames (at least ``n_in + 1``, ``n_in`` without
+        ``offset``). ``"phase-stepping"``: probes of ``n_steps`` frames (at least
+        ``n_in + 1``). ``"wirtinger"``,
         ``"gerchberg-saxton"``: random binary probe frames (at least ``2 (n_in + 1)``;
         about ``8 n_in`` recover the rows). ``"anchors"``: calibration signals (at least
         ``2 round(support n_in)``), each shown with its ``n_anchors`` differences, so the
         frames are about ``n_probes (n_anchors + 1)`` (:attr:`Calibration.frames`).
-    method : {"holographic", "wirtinger", "gerchberg-saxton", "anchors"}
+    method : {"holographic", "phase-stepping", "wirtinger", "gerchberg-saxton", "anchors"}
     probes : {"hadamard", "random"}
-        Probe family of the holographic method (the others use random probes).
+        Probe family of the holographic and phase-stepping methods (the others use random
+        probes).
+    n_steps : int
+        Phase steps per probe of the phase-stepping method (at least 3; Popoff et al. use
+        4).
     offset : bool
         Holographic method: fit a constant per output with ``B`` (``background`` of the
         result), as a bench must when its reference term ``C`` may be stale. The reference
@@ -329,7 +376,8 @@ def calibrate(opu, n_probes, *, method="holographic", probes="hadamard", seed=0,
     """
     checks.choice("method", method, METHODS)
     checks.choice("probes", probes, PROBES)
-    needed = ("linear_transform",) if method == "holographic" else ("transform",)
+    needed = ({"holographic": "linear_transform", "phase-stepping": "phase_stepped"}
+              .get(method, "transform"),)
     for name in ("n_in", "n_out", "cost") + needed:
         if not hasattr(opu, name):
             raise TypeError(f"method={method!r} needs an instrument with n_in, n_out, cost and "
@@ -340,14 +388,16 @@ def calibrate(opu, n_probes, *, method="holographic", probes="hadamard", seed=0,
         iterations = ITERATIONS.get(method, 0)
     options = dict(method=method, probes=probes, seed=seed, n_anchors=n_anchors,
                    support=support, offset=checks.boolean("offset", offset),
-                   iterations=checks.integer("iterations", iterations, minimum=0))
+                   iterations=checks.integer("iterations", iterations, minimum=0),
+                   n_steps=checks.integer("n_steps", n_steps, minimum=3))
     before = opu.cost.total_frames
     calls_before = getattr(opu.cost, "frames", 0)
     matrix, background = METHODS[method](opu, n_probes, options)
     if hasattr(opu.cost, "reclassify"):  # probes are calibration frames, not the user's
         opu.cost.reclassify(opu.cost.frames - calls_before)
     return Calibration(matrix=matrix, frames=int(opu.cost.total_frames - before),
-                       method=method, probes=probes if method == "holographic" else "random",
+                       method=method,
+                       probes=probes if method in LINEAR_METHODS else "random",
                        n_probes=n_probes, background=background)
 
 
@@ -385,13 +435,17 @@ def prediction_correlation(estimate, opu, X) -> float:
     (``b`` the calibration's ``background``, or 0) and is compared with
     ``opu.transform(X)`` (Pearson correlation pooled over every output and sample: invariant
     to the camera's gain and offset, sensitive to a few badly estimated rows).
-    ``estimate`` may be a :class:`Calibration`. The frames shown are counted in ``opu.cost``.
+    ``estimate`` may be a :class:`Calibration`; a phase-stepping one predicts the
+    projection ``Re(X @ M.T)`` (proportional to ``X @ B.T``). The frames shown are counted
+    in ``opu.cost``.
     """
     background = 0.0
     matrix = estimate
     if isinstance(estimate, Calibration):
         matrix = estimate.matrix
-        if estimate.background is not None:
+        if estimate.method == "phase-stepping":
+            matrix = matrix.real  # B = 2 (1 - c) Re(M); the scale does not change the result
+        elif estimate.background is not None:
             background = estimate.background
     matrix = checks.finite_array("estimate", matrix)
     X = np.asarray(X)
@@ -404,4 +458,11 @@ def prediction_correlation(estimate, opu, X) -> float:
     else:
         predicted = X @ matrix.T
         measured = np.asarray(opu.linear_transform(X), dtype=np.float64)
+    for name, values, why in (("measured", measured, "the instrument read no signal"),
+                              ("predicted", predicted, "the estimate predicts no signal")):
+        if np.ptp(values) == 0:
+            warnings.warn(f"the {name} outputs are all {values.flat[0]:g} ({why}): their "
+                          f"correlation is undefined, returns nan", RuntimeWarning,
+                          stacklevel=2)
+            return float("nan")
     return float(np.corrcoef(predicted.ravel(), measured.ravel())[0, 1])
