@@ -687,7 +687,7 @@ class OPU:
         dark_fields = self._fields(dark)
         difference = (self._frames(dark_fields, 1.0, exposure)
                       - self._frames(dark_fields, self.leak, exposure))
-        self._calibration = difference.mean(axis=0) / self._counts_per_unit_intensity(exposure)
+        self._calibration = difference.mean(axis=0) / self.counts_per_unit_intensity_at(exposure)
         self._end_call(2 * n, t0, calibration=True)
 
     @property
@@ -702,15 +702,24 @@ class OPU:
             raise ValueError(f"calibration must have shape ({self.n_out},), got {values.shape}")
         self._calibration = values.astype(np.float64)
 
-    def _counts_per_unit_intensity(self, exposure):
+    def counts_per_unit_intensity_at(self, exposure) -> float:
+        """Mean DN above the dark level per unit field intensity of a pixel at ``exposure``
+        (s); 1 for an ideal detector."""
         if self.camera is None:
             return 1.0
         return self.photon_rate * exposure * self.camera.quantum_efficiency * self.camera.gain
 
+    def dark_level(self, exposure) -> float:
+        """Mean reading (DN) of a pixel that receives no light at ``exposure`` (s): offset
+        plus dark signal, what EMVA 1288 dark frames measure; 0 for an ideal detector."""
+        if self.camera is None:
+            return 0.0
+        return float(self.camera.expected_dn(np.zeros(1), exposure=exposure)[0])
+
     @property
     def counts_per_unit_intensity(self) -> float:
         """Mean DN per unit field intensity of a pixel at :attr:`exposure` (1 if ideal)."""
-        return self._counts_per_unit_intensity(self.exposure)
+        return self.counts_per_unit_intensity_at(self.exposure)
 
     def cross_term(self, rows, exposure):
         """``2 (1 - c)**2 Re(conj(s) T g x)`` per pixel (DN) of binary ``rows``.
@@ -722,12 +731,17 @@ class OPU:
         fields = self._fields(rows)
         with_ref = self._frames(fields, 1.0, exposure)
         without = self._frames(fields, self.leak, exposure)
-        calibration = self._calibration * self._counts_per_unit_intensity(exposure)
+        calibration = self._calibration * self.counts_per_unit_intensity_at(exposure)
         return reference_projection(with_ref, without, calibration)
 
     def reference_on(self, rows, exposure):
         """The reference-ON frames of binary ``rows`` (DN, float64): a readout primitive."""
         return self._frames(self._fields(rows), 1.0, exposure)
+
+    def reference_off(self, rows, exposure):
+        """The reference-OFF frames of binary ``rows`` (DN, float64; as :meth:`transform`
+        shows them): a readout primitive."""
+        return self._frames(self._fields(rows), self.leak, exposure)
 
     def linear_transform(self, X, *, encoding="auto", n_bits=8, readout=None, encoder=None):
         """Linear projection ``~ X @ B.T`` recovered from intensities (``B``: see below).
@@ -783,13 +797,14 @@ class OPU:
         elif encoding != "auto" or n_bits != 8:
             raise ValueError("give either readout or encoding / n_bits, not both")
         X = readout.check(X)
-        if self._calibration is None:
+        if self._calibration is None and readout.uses_reference:
             self.calibrate()  # its own call: its frames and wall time are counted there
         t0 = time.perf_counter()
         self._begin_call()
         shown = readout.patterns(X)
-        exposure = self._call_exposure(self.mean_intensity(shown, 1.0).max(initial=0.0))
-        y = readout.project(self, X, exposure) / self._counts_per_unit_intensity(exposure)
+        reference = 1.0 if readout.uses_reference else self.leak
+        exposure = self._call_exposure(self.mean_intensity(shown, reference).max(initial=0.0))
+        y = readout.project(self, X, exposure) / self.counts_per_unit_intensity_at(exposure)
         if self.normalize_rows:
             y = y / np.abs(self.reference_per_pixel)
         self._end_call(X.shape[0] * readout.frames_per_row, t0)

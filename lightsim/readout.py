@@ -11,12 +11,22 @@ subclass: it asks the instrument for two measurements only,
 * ``instrument.cross_term(rows, exposure)``: the calibrated reference-ON minus reference-OFF
   difference of binary ``rows`` (two frames each), ``2 (1 - c)**2 Re(conj(s) T g x)``;
 * ``instrument.reference_on(rows, exposure)``: the reference-ON frames of ``rows`` (one
-  frame each), and ``instrument.leak`` (the OFF mirrors' field amplitude ``c``).
+  frame each), and ``instrument.leak`` (the OFF mirrors' field amplitude ``c``);
+* for :class:`RetrievedIntensity`, ``instrument.reference_off(rows, exposure)``,
+  ``instrument.dark_level(exposure)`` and ``instrument.counts_per_unit_intensity_at``.
 
 Schemes: :class:`BinaryHolography` (binary input, 2 frames), :class:`TernaryHolography`
 (``x = x+ - x-``, 4 frames), :class:`TwoFrameHolography` (``x+ + r`` and ``x- + r`` only, 2
-frames, with a signal-signal bias) and :class:`SignBitPlanes` (real input as ``n_bits``
-sign bit planes, each read by a signed scheme).
+frames, with a signal-signal bias), :class:`SignBitPlanes` (real input as ``n_bits``
+sign bit planes, each read by a signed scheme) and :class:`RetrievedIntensity` (binary
+input, 1 frame with the reference OFF and a phase-retrieval calibration: no reference
+switching at all).
+
+The reference of the holographic schemes is a region of the same DMD, so its light crosses
+the same medium as the signal and no second beam has to be made to interfere: the kind of
+scheme R. Ohana et al. call linear optical random projections *without holography* (Opt.
+Express 31, 25881 (2023): a combination of several intensity measurements, no interference
+between two beams).
 """
 
 from __future__ import annotations
@@ -35,6 +45,9 @@ class Readout(abc.ABC):
 
     #: Name used by the scaling model and in messages.
     name: str = ""
+    #: Whether the scheme shows the reference ON (it then needs the instrument's reference
+    #: calibration ``C``, and the call's exposure is set for reference-ON frames).
+    uses_reference: bool = True
 
     @property
     @abc.abstractmethod
@@ -173,6 +186,63 @@ class SignBitPlanes(Readout):
 
     def __repr__(self):
         return f"SignBitPlanes(n_bits={self.n_bits}, signed={self.signed_readout!r})"
+
+
+class RetrievedIntensity(Readout):
+    """Binary input from one reference-OFF frame a row and a phase-retrieval calibration.
+
+    Every frame holds, besides the signal ``D x``, the field ``b`` of the OFF mirrors and of
+    the reference mirrors' leak: ``I(x) = |D x + b|**2 = |D x|**2 + |b|**2 + 2 Re(conj(b) D
+    x)``. With ``D`` and ``b`` retrieved from intensities (:func:`lightsim.retrieval.calibrate`
+    with ``"wirtinger"``, ``"gerchberg-saxton"`` or ``"anchors"``, which give them up to a
+    phase and a conjugation per row, to which ``|D x|``, ``|b|`` and ``Re(conj(b) D)`` are
+    blind), subtracting the predicted ``|D_hat x|**2 + |b_hat|**2`` leaves the linear cross
+    term: ``y = X @ matrix.T`` with ``matrix = 2 Re(conj(b_hat) D_hat)``. The field ``b``
+    plays the reference, so no reference mirror is switched and a row costs one frame
+    instead of two; but ``b`` is weak (of order ``c = sqrt(1 / contrast)``), so the cross
+    term is a small part of the intensity and any error of the predicted quadratic term
+    (calibration noise, drift since the calibration) is a bias of the projection. One
+    speckle grain per pixel is assumed (the model of the intensity methods).
+
+    Parameters
+    ----------
+    calibration : lightsim.retrieval.Calibration
+        Of an intensity method (complex ``matrix`` and its ``background``), in field units.
+    """
+
+    name = "retrieved 1-frame"
+    frames_per_row = 1
+    uses_reference = False
+
+    def __init__(self, calibration):
+        matrix = getattr(calibration, "matrix", None)
+        background = getattr(calibration, "background", None)
+        if not np.iscomplexobj(matrix) or background is None or \
+                getattr(calibration, "method", None) == "phase-stepping":
+            raise TypeError("calibration must be a Calibration of an intensity method "
+                            "('wirtinger', 'gerchberg-saxton' or 'anchors': a complex D and "
+                            f"its background b), got {calibration!r:.80}")
+        self.signal = np.asarray(matrix, dtype=np.complex128)
+        self.background = np.asarray(background, dtype=np.complex128)
+        self.matrix = 2.0 * (np.conj(self.background)[:, None] * self.signal).real
+
+    def check(self, X):
+        X = check_binary(X, "X")
+        if X.shape[-1] != self.signal.shape[1]:
+            raise ValueError(f"X must have {self.signal.shape[1]} columns (the calibration's "
+                             f"inputs), got {X.shape[-1]}")
+        return X
+
+    def patterns(self, X):
+        return X
+
+    def project(self, instrument, X, exposure):
+        measured = instrument.reference_off(X, exposure) - instrument.dark_level(exposure)
+        model = np.abs(X @ self.signal.T) ** 2 + np.abs(self.background) ** 2
+        return measured - instrument.counts_per_unit_intensity_at(exposure) * model
+
+    def __repr__(self):
+        return f"RetrievedIntensity(<{self.signal.shape[0]} x {self.signal.shape[1]}>)"
 
 
 def readout_for(encoding, holography="4-frame", n_bits=8) -> Readout:

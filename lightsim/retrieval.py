@@ -77,8 +77,8 @@ class Calibration:
         The estimate ``(n_out, n_in)``: real ``B`` for ``method="holographic"`` (field units,
         as :meth:`lightsim.OPU.effective_matrix`); complex ``conj(s) D`` per output pixel
         for ``"phase-stepping"`` (field units); for the intensity methods the complex
-        signal matrix ``D`` (:meth:`lightsim.OPU.signal_matrix`) up to the camera's scale
-        (square root of DN) and, per row, a global phase and a conjugation.
+        signal matrix ``D`` (:meth:`lightsim.OPU.signal_matrix`, field units) up to, per row,
+        a global phase and a conjugation.
     frames : int
         DMD frames spent (the instrument's own calibration frames included).
     method : str
@@ -155,16 +155,21 @@ def _measure(opu, frames, call, **keywords):
 
 
 def _intensities(opu, frames):
-    """Intensities of ``frames`` ``(m, n_out)`` above the camera's dark level (DN).
+    """Intensities of ``frames`` ``(m, n_out)`` above the camera's dark level, in field units.
 
-    The dark level (offset plus dark signal at the call's exposure) is the one quantity of
-    the detector the algorithms need; a bench measures it with the laser blocked (EMVA 1288
-    dark frames), here it is read from ``opu.camera``. Zero for an ideal detector.
+    The dark level (offset plus dark signal at the call's exposure) and the counts per unit
+    intensity are the quantities of the detector the algorithms need; a bench measures them
+    with the laser blocked (EMVA 1288 dark frames) and from its exposure, here they are read
+    from the OPU (:meth:`lightsim.OPU.dark_level`,
+    :meth:`lightsim.OPU.counts_per_unit_intensity_at`). An instrument without them is taken
+    as an ideal detector in field units.
     """
     measured = _measure(opu, frames, "transform")
-    camera = getattr(opu, "camera", None)
-    if camera is not None:
-        measured -= float(camera.expected_dn(np.zeros(1), exposure=opu.exposure)[0])
+    exposure = getattr(opu, "exposure", None)
+    if hasattr(opu, "dark_level"):
+        measured -= opu.dark_level(exposure)
+    if hasattr(opu, "counts_per_unit_intensity_at"):
+        measured /= opu.counts_per_unit_intensity_at(exposure)
     return measured
 
 
@@ -217,7 +222,8 @@ def _phase_stepping(opu, n_probes, options):
     stack = _measure(opu, frames, "phase_stepped", n_steps=options["n_steps"])
     # the steps put the phase on s: the estimator gives s conj(T a(x)), conjugated here
     cross = np.conj(holography.phase_shifting(stack))
-    cross /= getattr(opu, "counts_per_unit_intensity", 1.0)  # DN -> field units
+    if hasattr(opu, "counts_per_unit_intensity_at"):  # DN -> field units
+        cross /= opu.counts_per_unit_intensity_at(getattr(opu, "exposure", None))
     rows, constant = _least_squares(frames, cross, True)
     return rows, constant
 

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dfa.study import scaling
-from lightsim import OPU, encoders, readout
+from lightsim import OPU, encoders, readout, retrieval
+from lightsim.readout import RetrievedIntensity
 
 
 def _inputs(kind, seed, n, n_in):
@@ -155,3 +156,30 @@ def test_bad_encoders():
 
     with pytest.raises(ValueError, match="encoder.transform"):
         opu.linear_transform(X, encoder=Grey(0.5))
+
+
+def test_retrieved_intensity_readout_is_linear_from_one_reference_off_frame():
+    """|D x + b|^2 - |D x|^2 - |b|^2 = 2 Re(conj(b) D x) exactly on a noise-free bench, with
+    b the OFF mirrors' field plus the reference mirrors' leak; one frame a row and no
+    reference calibration."""
+    opu = OPU(24, 30, preset="ideal", camera=None, seed=4, contrast=500.0)
+    calibration = retrieval.calibrate(opu, 16 * 24, method="gerchberg-saxton")
+    readout = RetrievedIntensity(calibration)
+    zero = np.zeros((1, 24), dtype=bool)
+    b = opu._fields(zero)[0].astype(np.complex128) + opu.leak * opu.reference
+    truth = 2 * (np.conj(b)[:, None] * opu.signal_matrix()).real
+    np.testing.assert_allclose(readout.matrix, truth, atol=1e-5 * np.abs(truth).max())  # float32
+    x = np.random.default_rng(1).random((40, 24)) < 0.5
+    frames = opu.cost.total_frames
+    y = opu.linear_transform(x, readout=readout)
+    assert opu.cost.total_frames - frames == 40 and opu.calibration is None
+    np.testing.assert_allclose(y, x @ truth.T, atol=1e-4 * np.abs(x @ truth.T).max())
+
+
+def test_retrieved_intensity_readout_refuses_a_holographic_calibration():
+    opu = OPU(8, 6, preset="ideal", seed=0)
+    with pytest.raises(TypeError, match="intensity method"):
+        RetrievedIntensity(retrieval.calibrate(opu, 9))
+    readout = RetrievedIntensity(retrieval.calibrate(opu, 64, method="gerchberg-saxton"))
+    with pytest.raises(ValueError, match="binary"):
+        opu.linear_transform(np.full((2, 8), 0.5), readout=readout)
