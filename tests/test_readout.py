@@ -168,7 +168,7 @@ def test_retrieved_intensity_readout_is_linear_from_one_reference_off_frame():
     zero = np.zeros((1, 24), dtype=bool)
     b = opu._fields(zero)[0].astype(np.complex128) + opu.leak * opu.reference
     truth = 2 * (np.conj(b)[:, None] * opu.signal_matrix()).real
-    np.testing.assert_allclose(readout.matrix, truth, atol=1e-5 * np.abs(truth).max())  # float32
+    np.testing.assert_allclose(readout.matrix, truth, atol=1e-4 * np.abs(truth).max())  # GS, float32
     x = np.random.default_rng(1).random((40, 24)) < 0.5
     frames = opu.cost.total_frames
     y = opu.linear_transform(x, readout=readout)
