@@ -1,18 +1,20 @@
 """How well each calibration method recovers the instrument, against frames per input.
 
-For the four methods of :func:`lightsim.retrieval.calibrate` and budgets of 2 to 64 DMD
+For the five methods of :func:`lightsim.retrieval.calibrate` and budgets of 2 to 64 DMD
 frames per input, on an OPU of ``N`` inputs (single mirrors; ``--n``, default 64) and as many
 outputs under three
 illuminations (noise-free: the ideal preset without camera; the ``"lighton"`` preset at 1 W
 and at its own 1 mW), the script records the row fidelity (median and 10th percentile over
-the rows, against the OPU's ``effective_matrix`` for the holographic method and its
-``signal_matrix`` for the intensity methods; the metric ignores each row's phase and
+the rows, against the OPU's ``effective_matrix`` for the holographic method, the cross term
+``conj(s) D`` per pixel for phase stepping (on an OPU built with ``phase_stepping=True``)
+and its ``signal_matrix`` for the intensity methods; the metric ignores each row's phase and
 conjugation) and the frames actually spent. Seeds 0 to ``--seeds - 1`` give independent
 media, probes and noise; the table gives the mean over seeds of the median fidelity and its
 standard error.
 
 Budgets map to each method's parameters as follows: holographic, ``b N / 2`` probes of 2
-frames (at least ``N + 1``); Wirtinger flow and Gerchberg-Saxton, ``b N`` random frames (at
+frames (at least ``N + 1``); phase stepping, ``b N / 4`` probes of 4 frames (at least
+``N + 1``); Wirtinger flow and Gerchberg-Saxton, ``b N`` random frames (at
 least ``2 (N + 1)``); anchors, the most anchors of (20, 10, 5, 3) for which the two groups
 still get their minimum of calibration signals, then as many signals as the budget allows.
 A method absent at a budget cannot run with that few frames.
@@ -44,7 +46,7 @@ from lightsim.retrieval import calibrate, row_fidelity  # noqa: E402
 
 N_IN = 64  # default size (--n)
 BUDGETS = (2, 4, 8, 16, 32, 64)
-METHODS = ("holographic", "wirtinger", "gerchberg-saxton", "anchors")
+METHODS = ("holographic", "phase-stepping", "wirtinger", "gerchberg-saxton", "anchors")
 ILLUMINATIONS = {
     "noise-free": dict(preset="ideal", camera=None),
     "lighton, 1 W": dict(preset="lighton", laser_power=1.0),
@@ -68,10 +70,22 @@ def options(method, budget, n_in):
     """Keywords of :func:`calibrate` for ``budget`` frames per input, or None."""
     if method == "holographic":
         return dict(n_probes=max(n_in + 1, budget * n_in // 2))
+    if method == "phase-stepping":
+        return dict(n_probes=max(n_in + 1, budget * n_in // 4))
     if method in ("wirtinger", "gerchberg-saxton"):
         return dict(n_probes=max(2 * (n_in + 1), budget * n_in))
     plan = anchor_plan(budget, n_in)
     return None if plan is None else dict(n_anchors=plan[0], n_probes=plan[1])
+
+
+def estimated_quantity(opu, method):
+    """What ``method`` estimates, from the simulator's ground truth."""
+    if method == "holographic":
+        return opu.effective_matrix()
+    if method == "phase-stepping":
+        cross = np.conj(opu.reference.astype(np.complex128))[:, None] * opu.signal_matrix()
+        return opu.plane.sum_to_outputs(cross.T).T
+    return opu.signal_matrix()
 
 
 def measure(seeds, n_in):
@@ -84,9 +98,9 @@ def measure(seeds, n_in):
                     continue
                 medians, tenths, frames, photons, seconds = [], [], [], [], []
                 for seed in range(seeds):
-                    opu = OPU(n_in, n_in, seed=seed, **keywords)
-                    truth = (opu.effective_matrix() if method == "holographic"
-                             else opu.signal_matrix())
+                    opu = OPU(n_in, n_in, seed=seed,
+                              phase_stepping=method == "phase-stepping", **keywords)
+                    truth = estimated_quantity(opu, method)
                     start = time.perf_counter()
                     result = calibrate(opu, method=method, seed=seed, **kwargs)
                     seconds.append(time.perf_counter() - start)
@@ -114,7 +128,7 @@ def measure(seeds, n_in):
 def plot(rows, out, n_in):
     fig, panels = plt.subplots(1, len(ILLUMINATIONS), figsize=(13, 4), sharey=True)
     for panel, name in zip(panels, ILLUMINATIONS):
-        for method, marker in zip(METHODS, "osd^"):
+        for method, marker in zip(METHODS, "ovsd^"):
             mine = [r for r in rows if r["illumination"] == name and r["method"] == method]
             if not mine:
                 continue

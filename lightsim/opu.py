@@ -829,6 +829,14 @@ class OPU:
         off, on = self.dmd.effective_input(frames).astype(np.float64)
         return self.medium.matrix().astype(np.complex128) * (on - off)[None, :]
 
+    def background_field(self) -> np.ndarray:
+        """``b`` ``(grains on the camera plane,)`` complex128: the field of every
+        reference-OFF frame besides ``D x`` (the OFF mirrors' ``T a(0)`` plus the reference
+        mirrors' leak ``c s``), so that :meth:`transform` records ``|D x + b|**2``."""
+        zero = np.zeros((1, self.n_in), dtype=bool)
+        return (self._fields(zero)[0].astype(np.complex128)
+                + self.leak * self.reference.astype(np.complex128))
+
     def effective_matrix(self) -> np.ndarray:
         """The real matrix ``B`` ``(n_out, n_in)`` that :meth:`linear_transform` approximates.
 

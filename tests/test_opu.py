@@ -471,3 +471,14 @@ def test_configuration_is_one_frozen_source():
     with pytest.raises(ValueError, match="laser_power"):
         dataclasses.replace(opu.config, laser_power=-1.0)
     assert OPUConfig.from_preset("ideal") == OPU(3, 3, preset="ideal").config
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**16), contrast=st.sampled_from([np.inf, 1000.0, 20.0]))
+def test_transform_is_the_affine_speckle_of_signal_matrix_and_background_field(seed, contrast):
+    """Noise-free, one grain per pixel: transform(x) = |D x + b|^2, the model of the
+    intensity-only calibrations (lightsim.phasing)."""
+    opu = OPU(12, 9, preset="ideal", camera=None, seed=seed, contrast=contrast)
+    x = np.random.default_rng(seed).random((6, 12)) < 0.5
+    model = np.abs(x @ opu.signal_matrix().T + opu.background_field()) ** 2
+    np.testing.assert_allclose(opu.transform(x), model, rtol=1e-5, atol=1e-7)

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import validation
 from lightsim import OPU, phasing
 from lightsim.retrieval import (
     calibrate,
@@ -288,3 +289,10 @@ def test_prediction_correlation_is_nan_with_a_warning_when_nothing_is_read():
     with pytest.warns(RuntimeWarning, match="predicted outputs are all 0"):
         assert np.isnan(prediction_correlation(np.zeros((6, 8)), opu,
                                                np.ones((3, 8), dtype=bool)))
+
+
+@pytest.mark.parametrize("name", ["wirtinger flow noise-free threshold",
+                                  "phase stepping noise-free"])
+def test_validation_cases(name):
+    for result in validation.run_case(name, "small"):
+        assert result.passed, result
