@@ -151,6 +151,11 @@ def _measure(opu, frames, call, **keywords):
     if not np.isfinite(measured).all():
         raise ValueError(f"the instrument returned {np.count_nonzero(~np.isfinite(measured))}"
                          f" non-finite value(s) for the probes")
+    if measured.size > 1 and np.ptp(measured) == 0:
+        warnings.warn(f"every one of the {measured.size} probe readings is "
+                      f"{measured.flat[0]:g}: the instrument saw no signal above its "
+                      f"quantization (too little light per pixel), so the estimate is "
+                      f"meaningless", RuntimeWarning, stacklevel=3)
     return measured
 
 

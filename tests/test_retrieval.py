@@ -296,3 +296,10 @@ def test_prediction_correlation_is_nan_with_a_warning_when_nothing_is_read():
 def test_validation_cases(name):
     for result in validation.run_case(name, "small"):
         assert result.passed, result
+
+
+def test_calibration_warns_when_the_camera_sees_no_signal():
+    """The preset's 1 mW spread over single mirrors gives about one photon per pixel, far
+    below one count: every probe reads the dark level."""
+    with pytest.warns(RuntimeWarning, match="saw no signal"):
+        calibrate(OPU(32, 32, seed=0), 256, method="wirtinger", iterations=5)
