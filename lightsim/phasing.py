@@ -97,13 +97,18 @@ def spectral_init(A, Y, *, iterations=60, seed=0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     V = rng.normal(size=(r, p, 2))
     diag = (A**2).T @ Y / m  # (p, r): the diagonal of each row's matrix
+
+    def apply(V):
+        """``M_k V_k`` for every row ``k``: two GEMMs over all rows at once."""
+        AV = (A @ V.transpose(1, 0, 2).reshape(p, 2 * r)).reshape(m, r, 2)
+        MV = (A.T @ (AV * Y[:, :, None]).reshape(m, 2 * r)).reshape(p, r, 2) / m
+        return MV.transpose(1, 0, 2)
+
     for _ in range(iterations):
         V, _ = np.linalg.qr(V)
-        AV = np.einsum("ip,rpc->ric", A, V)  # (r, m, 2)
-        V = np.einsum("ip,ric->rpc", A, AV * Y.T[:, :, None]) / m
+        V = apply(V)
     V, _ = np.linalg.qr(V)
-    AV = np.einsum("ip,rpc->ric", A, V)
-    W = np.einsum("ip,ric->rpc", A, AV * Y.T[:, :, None]) / m - diag.T[:, :, None] * V
+    W = apply(V) - diag.T[:, :, None] * V
     eig = np.clip(np.einsum("rpc,rpc->rc", V, W), 0.0, None)  # off-diagonal Rayleigh quotients
     Z = V[:, :, 0] * np.sqrt(eig[:, :1]) + 1j * V[:, :, 1] * np.sqrt(eig[:, 1:])
     norms = np.linalg.norm(Z, axis=1)
