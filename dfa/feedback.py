@@ -82,7 +82,7 @@ class DigitalDFA:
     cost = None
 
     def __init__(self, seed=0, distribution="gaussian", shared=False, scale=None):
-        self.seed = checks.integer("seed", seed, minimum=0)
+        self.seed = checks.seed("seed", seed)
         self.distribution = checks.choice("distribution", distribution, DISTRIBUTIONS)
         self.shared = bool(shared)
         self.scale = None if scale is None else checks.positive("scale", scale)
@@ -218,7 +218,7 @@ class OpticalDFA:
             rescale = checks.positive("rescale", rescale)
         self.rescale = rescale
         self.probes = checks.integer("probes", probes, minimum=1)
-        self.seed = checks.integer("seed", seed, minimum=0)
+        self.seed = checks.seed("seed", seed)
         self.calibration = self._check_calibration(calibration)
         self.normalize_rows = checks.boolean("normalize_rows", normalize_rows)
         if (self.rescale == "calibration" or self.normalize_rows) and calibration is None:

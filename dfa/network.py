@@ -115,7 +115,7 @@ class MLP:
         self.activation = checks.choice("activation", activation, ACTIVATIONS)
         self.loss_name = checks.choice("loss", loss, LOSSES)
         self.init = checks.choice("init", init, INITS)
-        self.seed = checks.integer("seed", seed, minimum=0)
+        self.seed = checks.seed("seed", seed)
         dtype = np.dtype(dtype)
         if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
             raise TypeError(f"dtype must be float32 or float64, got {dtype}")

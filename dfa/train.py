@@ -65,6 +65,19 @@ def _check_data(model, data):
     return checked
 
 
+def _check_feedback(feedback):
+    """``TypeError`` unless ``feedback`` is a feedback object (an instance with
+    ``hidden_deltas``), naming what was given: a class, a string, anything else."""
+    expected = "a feedback object such as dfa.Backprop(), dfa.DigitalDFA() or " \
+               "dfa.OpticalDFA(opu)"
+    if isinstance(feedback, type):
+        raise TypeError(f"feedback must be {expected}, got the class {feedback.__name__}: "
+                        f"call it, {feedback.__name__}(...)")
+    if not callable(getattr(feedback, "hidden_deltas", None)):
+        raise TypeError(f"feedback must be {expected}, got {feedback!r:.80} of type "
+                        f"{type(feedback).__name__}")
+
+
 def train(model, feedback, data, *, epochs, batch_size=128, optimizer, seed=0, progress=True,
           alignment_batch=512, lr_decay=1.0) -> dict:
     """Train ``model`` in place with ``feedback`` deciding the hidden-layer updates.
@@ -113,7 +126,7 @@ def train(model, feedback, data, *, epochs, batch_size=128, optimizer, seed=0, p
     x_train, y_train, x_test, y_test = _check_data(model, data)
     epochs = checks.integer("epochs", epochs, minimum=1)
     batch_size = checks.integer("batch_size", batch_size, minimum=1)
-    seed = checks.integer("seed", seed, minimum=0)
+    seed = checks.seed("seed", seed)
     alignment_batch = checks.integer("alignment_batch", alignment_batch, minimum=1)
     lr_decay = checks.in_range("lr_decay", lr_decay, 0.0, 1.0)
     if lr_decay == 0.0:
@@ -121,6 +134,7 @@ def train(model, feedback, data, *, epochs, batch_size=128, optimizer, seed=0, p
     if not (hasattr(optimizer, "step") and hasattr(optimizer, "lr")):
         raise TypeError(f"optimizer must have a step(params, grads) method and an lr "
                         f"attribute, got {type(optimizer).__name__}")
+    _check_feedback(feedback)
 
     rng = np.random.default_rng(seed)
     n = len(x_train)

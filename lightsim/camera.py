@@ -138,7 +138,7 @@ class Camera:
             exposure=checks.positive("exposure", exposure),
             binning=checks.pair("binning", binning,
                                  lambda name, v: checks.integer(name, v, minimum=1)),
-            seed=checks.integer("seed", seed, minimum=0, maximum=2**64 - 1),
+            seed=checks.seed("seed", seed),
             noise=bool(noise),
         )
         self.reset()

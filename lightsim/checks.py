@@ -69,6 +69,15 @@ def integer(name: str, value, *, minimum: int | None = None, maximum: int | None
     return value
 
 
+#: Largest seed: the counter-based streams (:mod:`lightsim.streams`) key on 64 bits.
+MAX_SEED = 2**64 - 1
+
+
+def seed(name: str, value) -> int:
+    """A seed: an integer in ``[0, 2**64 - 1]`` (``TypeError`` / ``ValueError`` naming it)."""
+    return integer(name, value, minimum=0, maximum=MAX_SEED)
+
+
 def pair(name: str, value, check) -> tuple:
     """A scalar (used for both axes) or a length-2 sequence ``(y, x)``, each item checked."""
     if np.ndim(value) == 0:
@@ -88,7 +97,11 @@ def boolean(name: str, value) -> bool:
 
 
 def choice(name: str, value, allowed) -> str:
-    """One of a fixed set of strings."""
+    """One of a fixed set of strings (``TypeError`` for a value of another type, such as a
+    list, ``ValueError`` for an unknown string)."""
+    if not isinstance(value, str) and all(isinstance(a, str) for a in allowed):
+        raise TypeError(f"{name} must be a str, one of {sorted(allowed)}, got "
+                        f"{_describe(value)}")
     if value not in allowed:
         raise ValueError(f"{name} must be one of {sorted(allowed)}, got {_describe(value)}")
     return value

@@ -96,7 +96,7 @@ class DMD:
     pitch : float
         Mirror pitch (m).
     contrast : float
-        ON/OFF *intensity* ratio, ``>= 1``; ``numpy.inf`` means a perfect OFF state.
+        ON/OFF *intensity* ratio, ``> 1``; ``numpy.inf`` means a perfect OFF state.
     dead_fraction : float
         Fraction of mirrors stuck whatever the frame, in ``[0, 1)``. Each mirror ``j`` is dead
         when ``u_j < dead_fraction`` with ``u_j`` uniform and drawn from ``seed``, so the dead
@@ -140,12 +140,13 @@ class DMD:
         self.pitch = checks.positive("pitch", pitch)
         self.contrast = _contrast(contrast)
         self.leak = 0.0 if np.isinf(self.contrast) else float(np.sqrt(1.0 / self.contrast))
-        self.dead_fraction = checks.in_range("dead_fraction", dead_fraction, 0.0, 1.0)
-        if self.dead_fraction >= 1.0:
-            raise ValueError(f"dead_fraction must be < 1, got {self.dead_fraction}")
+        self.dead_fraction = checks.real_scalar("dead_fraction", dead_fraction)
+        if not 0.0 <= self.dead_fraction < 1.0:
+            raise ValueError(f"dead_fraction must be in [0, 1) (1 would leave no working "
+                             f"mirror), got {self.dead_fraction}")
         self.stuck_on_fraction = checks.in_range(
             "stuck_on_fraction", stuck_on_fraction, 0.0, 1.0)
-        self.seed = checks.integer("seed", seed, minimum=0)
+        self.seed = checks.seed("seed", seed)
         self._illumination, self.illumination_amplitude = self._illuminate(illumination)
         if self.dead_fraction > 0:
             rng = np.random.default_rng(self.seed)
@@ -238,10 +239,12 @@ class DMD:
 
 def _contrast(value) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"contrast must be a real number >= 1 or inf, got {value!r}")
+        raise TypeError(f"contrast must be a real number > 1 or inf, got {value!r}")
     value = float(value)
-    if np.isnan(value) or value < 1:
-        raise ValueError(f"contrast must be >= 1 (or inf for a perfect DMD), got {value}")
+    if np.isnan(value) or value <= 1:
+        raise ValueError(f"contrast must be > 1 (or inf for a perfect DMD), got {value}: at "
+                         f"contrast 1 an OFF mirror sends as much light as an ON one, so "
+                         f"every frame is the same and the output is noise")
     return value
 
 

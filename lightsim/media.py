@@ -55,12 +55,7 @@ CACHE_LIMIT = 2 * 1024**3
 BLOCK_BYTES = 64 * 1024**2
 """Target size (bytes) of one streamed column block of ``T.T``."""
 
-_MAX_SEED = 2**64 - 1
 _MAX_ENTRIES = 2**61  # counters 2 (k n_in + j) + 1 must fit in a signed 64-bit integer
-
-
-def _seed(name, value):
-    return checks.integer(name, value, minimum=0, maximum=_MAX_SEED)
 
 
 class Medium(abc.ABC):
@@ -181,7 +176,7 @@ class GaussianMedium(Medium):
         self.n_out = checks.integer("n_out", n_out, minimum=1)
         if self.n_in * self.n_out > _MAX_ENTRIES:
             raise ValueError(f"n_in * n_out must be <= 2**61, got {self.n_in} * {self.n_out}")
-        self.seed = _seed("seed", seed)
+        self.seed = checks.seed("seed", seed)
         self.dtype = checks.complex_dtype("dtype", dtype)
         if isinstance(cache, str) and cache == "auto":
             self.cache = "auto"
@@ -195,7 +190,7 @@ class GaussianMedium(Medium):
             raise ValueError(f"drift_rho and drift_seed must have the same length, got "
                              f"{len(rhos)} and {len(seeds)}")
         self.drift_rho = tuple(checks.in_range("drift_rho", r, 0.0, 1.0) for r in rhos)
-        self.drift_seed = tuple(_seed("drift_seed", s) for s in seeds)
+        self.drift_seed = tuple(checks.seed("drift_seed", s) for s in seeds)
         self._tt = None
         self._references = {}  # (power, seed) -> reference field, see reference_field
         self._parent_references = None  # the parent's, after a drift: one step to update
@@ -412,7 +407,7 @@ class GaussianMedium(Medium):
             Same shape, dtype and caching policy, with one more entry in its drift history.
         """
         rho = checks.in_range("rho", rho, 0.0, 1.0)
-        seed = _seed("seed", seed)
+        seed = checks.seed("seed", seed)
         drifted = GaussianMedium(self.n_in, self.n_out, self.seed, self.dtype,
                                  cache=self.cache, block=self.block,
                                  drift_rho=self.drift_rho + (rho,),
@@ -441,7 +436,7 @@ class GaussianMedium(Medium):
             Seed of the reference columns, in ``[0, 2**64)``.
         """
         power = checks.positive("power", power)
-        seed = _seed("seed", seed)
+        seed = checks.seed("seed", seed)
         key = (power, seed)
         if key not in self._references:
             parent = self._parent_references

@@ -52,7 +52,7 @@ import numpy as np
 import scipy.fft as sfft
 
 from . import checks, streams
-from .media import Medium, _seed
+from .media import Medium
 from .plane import squarest
 from .propagation import AngularSpectrum
 
@@ -134,7 +134,7 @@ class MultisliceMedium(Medium):
         self.phase_rms = checks.positive("phase_rms", phase_rms)
         self.correlation_length = checks.positive("correlation_length", correlation_length)
         self.index = checks.positive("index", index)
-        self.seed = _seed("seed", seed)
+        self.seed = checks.seed("seed", seed)
         self.dtype = checks.complex_dtype("dtype", dtype)
         self.chunk = checks.integer("chunk", chunk, minimum=1)
         rhos, seeds = tuple(drift_rho), tuple(drift_seed)
@@ -142,7 +142,7 @@ class MultisliceMedium(Medium):
             raise ValueError(f"drift_rho and drift_seed must have the same length, got "
                              f"{len(rhos)} and {len(seeds)}")
         self.drift_rho = tuple(checks.in_range("drift_rho", r, 0.0, 1.0) for r in rhos)
-        self.drift_seed = tuple(_seed("drift_seed", s) for s in seeds)
+        self.drift_seed = tuple(checks.seed("drift_seed", s) for s in seeds)
         shape = (self.grid, self.grid)
         self._propagator = (None if self.n_screens == 1 else AngularSpectrum(
             shape, self.pitch, self.wavelength, self.spacing, bandlimit=False, pad=1,
@@ -301,7 +301,7 @@ class MultisliceMedium(Medium):
     def drift(self, rho, seed):
         """The medium after its screens decorrelate: ``phi <- rho phi + sqrt(1 - rho**2) phi'``."""
         rho = checks.in_range("rho", rho, 0.0, 1.0)
-        seed = _seed("seed", seed)
+        seed = checks.seed("seed", seed)
         params = self.parameters()
         params.update(drift_rho=self.drift_rho + (rho,), drift_seed=self.drift_seed + (seed,))
         return MultisliceMedium(**params)

@@ -212,7 +212,7 @@ class OPU:
                             f"{type(camera).__name__}")
         self.config = OPUConfig.from_preset(preset, camera=camera, **options)
         self.preset = preset
-        self.seed = checks.integer("seed", seed, minimum=0)
+        self.seed = checks.seed("seed", seed)
         config = self.config
         if dmd is None:
             dmd = DMD(shape=config.dmd_shape, pitch=config.pitch, contrast=config.contrast,
@@ -871,7 +871,7 @@ class OPU:
         self._drifts += 1
         if seed is None:
             seed = self._substream(100 + self._drifts)
-        seed = checks.integer("seed", seed, minimum=0)
+        seed = checks.seed("seed", seed)
         self.medium = self.medium.drift(rho, seed=seed)
         if self._folded is not None:
             try:  # the fold is linear in T: update it with the fold of W

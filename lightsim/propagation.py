@@ -446,8 +446,12 @@ def operator(kind, shape, pitch, wavelength, distance, *, dtype=np.complex64, **
     wavelength = checks.positive("wavelength", wavelength)
     distance = checks.real_scalar("distance", distance)
     dtype = checks.complex_dtype("dtype", dtype)
-    return _cached(kind, shape, pitch, wavelength, distance, dtype,
-                   tuple(sorted(options.items())))
+    key = tuple(sorted(options.items()))
+    try:
+        hash(key)
+    except TypeError:  # an unhashable option (a list): the class says what it accepts
+        return _cached.__wrapped__(kind, shape, pitch, wavelength, distance, dtype, key)
+    return _cached(kind, shape, pitch, wavelength, distance, dtype, key)
 
 
 def angular_spectrum(field, pitch, wavelength, distance, *, bandlimit=True, pad=2, n=1.0,

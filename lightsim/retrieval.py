@@ -394,7 +394,7 @@ def calibrate(opu, n_probes, *, method="holographic", probes="hadamard", seed=0,
             raise TypeError(f"method={method!r} needs an instrument with n_in, n_out, cost and "
                             f"{needed[0]} (an OPU); {type(opu).__name__} has no {name}")
     n_probes = checks.integer("n_probes", n_probes, minimum=1)
-    seed = checks.integer("seed", seed, minimum=0)
+    seed = checks.seed("seed", seed)
     if iterations is None:
         iterations = ITERATIONS.get(method, 0)
     options = dict(method=method, probes=probes, seed=seed, n_anchors=n_anchors,
