@@ -30,13 +30,25 @@ class FormatError(ValueError):
     """A file that is not a valid lightsim HDF5 file of the expected kind and schema."""
 
 
+def _umask() -> int:
+    """The process's file-creation mask (read by setting it, then restoring it)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path, write):
-    """Call ``write(h5file)`` on a temporary file, then move it over ``path`` atomically."""
+    """Call ``write(h5file)`` on a temporary file, then move it over ``path`` atomically.
+
+    The file gets the permissions of any newly created file (``0o666`` less the umask),
+    not the ``0o600`` of a temporary file.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())
         with h5py.File(tmp, "w") as f:
             f.attrs["schema"] = SCHEMA_VERSION
             write(f)
@@ -63,6 +75,10 @@ def _open(path, kind):
     if schema is None:
         f.close()
         raise FormatError(f"{path} has no 'schema' attribute: not a lightsim file")
+    if isinstance(schema, (bool, np.bool_)) or not isinstance(schema, (int, np.integer)):
+        f.close()
+        raise FormatError(f"{path}: attribute 'schema' must be an integer (1 to "
+                          f"{SCHEMA_VERSION}), got {schema!r}")
     if int(schema) > SCHEMA_VERSION:
         f.close()
         raise FormatError(f"{path} has schema {int(schema)}, newer than this lightsim "
@@ -235,12 +251,21 @@ def save_opu(path, opu):
     return _save_object(path, "opu", params, extra)
 
 
+def _count(params, name, path, where="parameters"):
+    """The integer attribute ``where/name`` (>= 1), or a :class:`FormatError` naming it."""
+    value = params.get(name)
+    if value is None:
+        raise FormatError(f"{path}: missing attribute '{where}/{name}'")
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise FormatError(f"{path}: attribute '{where}/{name}' must be an integer >= 1, got "
+                          f"{value!r}")
+    return int(value)
+
+
 def _opu_state(f, params, path):
     """``(state, complete)``: the saved state with its arrays checked; schema 1 files kept
     only the reference and the calibration, at the root (``complete`` False)."""
-    n_grains = params["medium"].get("n_out")  # the medium has one output per grain
-    if n_grains is None:
-        raise FormatError(f"{path}: the saved medium has no n_out")
+    n_grains = _count(params["medium"], "n_out", path, "parameters/medium")  # one per grain
     group = f.get("state")
     holder = f if group is None else group
     state = {} if group is None else _read_parameters(group)
@@ -261,6 +286,12 @@ def load_opu(path):
         missing = {"n_in", "n_out", "preset", "seed", "options", "medium", "dmd"} - set(params)
         if missing:
             raise FormatError(f"{path}: missing OPU parameter(s) {sorted(missing)}")
+        for name in ("options", "medium", "dmd", "camera"):
+            if name in params and not isinstance(params[name], dict):
+                raise FormatError(f"{path}: 'parameters/{name}' must be a group, got "
+                                  f"{params[name]!r:.60}")
+        params["n_in"], params["n_out"] = (_count(params, name, path)
+                                           for name in ("n_in", "n_out"))
         state, complete = _opu_state(f, params, path)
     medium = _medium(params.get("medium_kind"), params["medium"], path)
     dmd = _build("dmd", DMD, params["dmd"], path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 
 import h5py
 import numpy as np
@@ -207,3 +208,40 @@ def test_media_are_saved_and_loaded_by_kind(tmp_path):
         io.load_medium(path)
     with pytest.raises(TypeError, match="lightsim.Medium"):
         io.save_medium(tmp_path / "x.h5", np.ones((2, 2)))
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_saved_files_honour_the_umask(tmp_path, umask, mode):
+    """A temporary file is created 0600; the saved file must get the umask's mode, as the
+    figures and every other new file do."""
+    previous = os.umask(umask)
+    try:
+        path = io.save_opu(tmp_path / "opu.h5", OPU(4, 4, preset="ideal"))
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(os.stat(path).st_mode) == mode
+
+
+def _tamper(path, edit):
+    with h5py.File(path, "r+") as f:
+        edit(f)
+    return path
+
+
+@pytest.mark.parametrize("edit, match", [
+    (lambda f: f.attrs.__setitem__("schema", "two"), "attribute 'schema' must be an integer"),
+    (lambda f: f["parameters"].attrs.__setitem__("n_out", "forty"),
+     "attribute 'parameters/n_out' must be an integer >= 1, got 'forty'"),
+    (lambda f: f["parameters"].attrs.__setitem__("n_in", 0),
+     "attribute 'parameters/n_in' must be an integer >= 1"),
+    (lambda f: (f["parameters"].__delitem__("options"),
+                f["parameters"].attrs.__setitem__("options", 3)),
+     "'parameters/options' must be a group, got 3"),
+    (lambda f: f["parameters/medium"].attrs.__setitem__("n_out", 2.5),
+     "attribute 'parameters/medium/n_out' must be an integer"),
+])
+def test_every_malformed_attribute_is_a_format_error_naming_it(tmp_path, edit, match):
+    path = _tamper(io.save_opu(tmp_path / "opu.h5", OPU(4, 6, preset="ideal")), edit)
+    with pytest.raises(io.FormatError, match=match) as raised:
+        io.load_opu(path)
+    assert str(path) in str(raised.value)
