@@ -54,7 +54,7 @@ class Grid:
     Examples
     --------
     >>> g = Grid(256, 8e-6, 633e-9)
-    >>> g.x[128], g.fx[128]
+    >>> float(g.x[128]), float(g.fx[128])
     (0.0, 0.0)
     """
 

@@ -175,11 +175,15 @@ class OPU:
 
     Examples
     --------
+    >>> import numpy as np
     >>> opu = OPU(1000, 2000, preset="lighton", seed=1)
     >>> x = np.random.default_rng(0).random((4, 1000)) > 0.5
-    >>> counts = opu.transform(x)          # uint8 camera counts, (4, 2000)
+    >>> counts = opu.transform(x)          # camera counts
+    >>> counts.dtype, counts.shape
+    (dtype('uint8'), (4, 2000))
     >>> y = opu.linear_transform(x)        # ~ x @ opu.effective_matrix().T
-    >>> opu.frame_stats.photons_per_pixel  # light on the camera so far
+    >>> round(opu.frame_stats.photons_per_pixel)  # light on the camera so far
+    29
     """
 
     wavelength = _Configured()
