@@ -303,3 +303,16 @@ def test_calibration_warns_when_the_camera_sees_no_signal():
     below one count: every probe reads the dark level."""
     with pytest.warns(RuntimeWarning, match="saw no signal"):
         calibrate(OPU(32, 32, seed=0), 256, method="wirtinger", iterations=5)
+
+
+def test_the_validation_report_is_rewritten_byte_for_byte(tmp_path):
+    """A rerun must not dirty the tracked validation/report.md (it held run times)."""
+    from validation.__main__ import main
+
+    reports = []
+    for run in ("a", "b"):
+        out = tmp_path / run
+        assert main(["--size", "small", "--only", "phase stepping noise-free",
+                     "--out", str(out)]) == 0
+        reports.append((out / "report.md").read_bytes())
+    assert reports[0] == reports[1]
