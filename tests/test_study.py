@@ -345,3 +345,60 @@ def test_bad_config_files(tmp_path, text, suffix, message):
     path.write_text(text)
     with pytest.raises(ValueError, match=message):
         cli.load_config(path)
+
+
+# ------------------------------------------------------------------ validated before running
+TINY = dict(dataset="optdigits", train_size=200, test_size=100, hidden=[8, 8], epochs=1,
+            batch_size=16, seeds=1, references=["digital"])
+
+
+@pytest.mark.parametrize("settings, argv, message", [
+    ({"axes": ["bits"], "values": {"bits": [4, 0]}}, [],
+     "the point bits=0 (seed 0) cannot be built"),
+    ({"axes": ["bits"]}, ["--workers", "-1"], "--workers must be an integer >= 0"),
+    ({"axes": ["bits"]}, ["--axes", ""], "axes is empty"),
+    ({"axes": ["bits"]}, ["--train-size", "1000000000"],
+     "train_size=1000000000 exceeds the 3823 samples"),
+    ({"axes": ["bits"]}, ["--test-size", "5000"], "test_size=5000 exceeds the 1797 samples"),
+])
+def test_a_study_that_would_fail_is_refused_before_anything_runs(tmp_path, capsys, settings,
+                                                                  argv, message):
+    """No output folder, no study.json, no compute spent: one error line naming the
+    setting or the point."""
+    config = tmp_path / "study.json"
+    config.write_text(json.dumps(dict(TINY, **settings)))
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--config", str(config), "--out", str(out), "--workers", "0", *argv])
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert message in error and "Traceback" not in error
+    assert not out.exists()
+
+
+@pytest.mark.slow
+def test_ctrl_c_prints_one_line_and_the_rerun_resumes(tmp_path):
+    config = tmp_path / "tiny.json"
+    config.write_text(json.dumps(dict(TINY, train_size=1000, axes=["bits"],
+                                      values={"bits": [2, 3, 4, 5, 6, 8, 10]})))
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "dfa.study", "--config", str(config), "--workers", "1",
+               "--out", str(out), "--no-report"]
+    proc = subprocess.Popen(command, cwd=ROOT, env=_subprocess_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not list((out / "points").glob("*.h5")):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "no point file after 120 s"
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the study and its worker
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    # one line says it (training warnings of the points may precede it), no traceback
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    said = [line for line in err.splitlines() if line.startswith("interrupted:")]
+    assert len(said) == 1 and "run the same command again to resume" in said[0], err
+    saved = len(list((out / "points").glob("*.h5")))
+    done = subprocess.run(command, cwd=ROOT, env=_subprocess_env(), capture_output=True,
+                          text=True, check=True)
+    assert f"{saved} already finished" in done.stdout

@@ -125,6 +125,11 @@ def resolve(args, parser) -> tuple:
         study = runner.Study.quick(**settings) if quick else runner.Study(**settings)
     except (TypeError, ValueError) as error:
         parser.error(str(error))
+    workers = run["workers"]
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or workers < 0):
+        parser.error(f"--workers must be an integer >= 0 (0: in this process), got "
+                     f"{workers!r}")
     if run["out"] is not None:
         out = Path(run["out"])
     else:
@@ -148,9 +153,17 @@ def main_study(argv) -> int:
         return 0
     study, out, workers, dask = resolve(args, parser)
     start = time.perf_counter()
-    summary = runner.run_study(study, out, workers=workers, dask=dask,
-                               log=lambda line: print(line, flush=True),
-                               report=not args.no_report)
+    try:
+        summary = runner.run_study(study, out, workers=workers, dask=dask,
+                                   log=lambda line: print(line, flush=True),
+                                   report=not args.no_report)
+    except ValueError as error:  # raised by runner.validate before anything ran
+        parser.error(str(error))
+    except KeyboardInterrupt:
+        saved = len(list((out / "points").glob("*.h5"))) if (out / "points").is_dir() else 0
+        print(f"\ninterrupted: {saved} point(s) finished and saved in {out}; run the same "
+              f"command again to resume", file=sys.stderr, flush=True)
+        return 130
     print(f"{summary['ran']} point(s) run, {summary['skipped']} skipped, "
           f"{time.perf_counter() - start:.1f} s; results in {out}", flush=True)
     return 0

@@ -132,6 +132,9 @@ class Study:
         checks.integer("data_seed", self.data_seed, minimum=0)
         self.lr = checks.positive("lr", self.lr)
         self.axes = tuple(self.axes)
+        if not self.axes:
+            raise ValueError("axes is empty: name at least one axis (python -m dfa.study "
+                             "--list-axes)")
         for name in self.axes:
             axes_module.get_axis(name)
         self.references = tuple(self.references)
@@ -592,6 +595,38 @@ def _clean_temporary(folder: Path):
         tmp.unlink(missing_ok=True)
 
 
+def validate(study: Study) -> list:
+    """Every point of ``study``, checked before any compute is spent on it.
+
+    The subset sizes must fit the dataset, and every point's instrument and feedback must
+    build (:func:`dfa.study.axes.build_feedback`: a value such as ``bits=0`` fails here,
+    not in the middle of the study).
+
+    Raises
+    ------
+    ValueError
+        Naming the setting or the point (its axis, value and seed) and the reason.
+    """
+    x_train, y_train, x_test, _ = dfa.data.load(study.dataset)
+    for name, size, available in (("train_size", study.train_size, len(x_train)),
+                                  ("test_size", study.test_size, len(x_test))):
+        if size is not None and size > available:
+            raise ValueError(f"{name}={size} exceeds the {available} samples of the "
+                             f"{study.dataset} {name.split('_')[0]} set")
+    points = plan(study, x_train.shape[1], int(y_train.max()) + 1)
+    checked = set()
+    for point in points:
+        variant = canonical({k: v for k, v in point.config.items() if k != "seed"})
+        if point.config["method"] != "optical" or variant in checked:
+            continue  # the seed does not change whether a point builds
+        checked.add(variant)
+        try:
+            axes_module.build_feedback(point.config)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"the point {_describe(point)} cannot be built: {error}") from None
+    return points
+
+
 def run_study(study: Study, out, *, executor=None, workers=None, dask=None, log=print,
               report=True) -> dict:
     """Run (or resume) a study and write its results, table and figure.
@@ -618,11 +653,10 @@ def run_study(study: Study, out, *, executor=None, workers=None, dask=None, log=
     """
     start = time.perf_counter()
     out = Path(out)
+    points = validate(study)  # before anything is written or run
     (out / "points").mkdir(parents=True, exist_ok=True)
     _clean_temporary(out / "points")
     _clean_temporary(out)
-    x_train, y_train, _, _ = dfa.data.load(study.dataset)
-    points = plan(study, x_train.shape[1], int(y_train.max()) + 1)
     (out / "study.json").write_text(json.dumps(study.to_dict(), indent=2) + "\n")
     results = finished(out, points)
     todo = [p for p in points if p.key not in results]
