@@ -1,6 +1,6 @@
 """lightsim: a physics-first simulator of optical processing units.
 
-Stages (one module each, see ``DESIGN.md`` for the whole chain): :mod:`~lightsim.grid`
+Stages (one module each, see ``docs/architecture.md`` for the whole chain): :mod:`~lightsim.grid`
 (sampling), :mod:`~lightsim.propagation` (free-space propagation), :mod:`~lightsim.dmd`
 (the device and its binary frames), :mod:`~lightsim.encoders` (real data to frames),
 :mod:`~lightsim.holograms` (Lee holograms), :mod:`~lightsim.media` (the ``Medium`` protocol

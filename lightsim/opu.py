@@ -167,7 +167,7 @@ class OPU:
         fits), and ``normalize_rows`` (divide every output pixel of
         :meth:`linear_transform`, and every row of :meth:`effective_matrix`, by ``|s_k|``:
         makes ``B`` i.i.d. Gaussian but amplifies the noise of pixels that see little
-        reference light; see DESIGN.md, holography), ``holography`` (``"4-frame"`` or
+        reference light; see :mod:`lightsim.holography`), ``holography`` (``"4-frame"`` or
         ``"2-frame"``), ``calibration_frames`` (pairs averaged by :meth:`calibrate`),
         ``phase_stepping`` (the bench can step the reference phase: :meth:`phase_stepped`;
         ``False`` on both presets, as LightOn's OPU, which reads the zeroth order of an

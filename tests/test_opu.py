@@ -497,3 +497,38 @@ def test_cost_wall_time_counts_each_call_once():
     opu.transform(x)
     enclosing = time.perf_counter() - start
     assert 0 < opu.cost.wall_time <= enclosing
+
+
+_THREADS_CHILD = """
+import sys, numpy as np
+from lightsim import OPU
+opu = OPU(300, 400, preset=sys.argv[1], seed=3,
+          **({} if sys.argv[1] == "ideal" else dict(laser_power=1.0)))
+x = np.random.default_rng(0).random((32, 300)) < 0.5
+np.save(sys.argv[2], opu.transform(x))
+"""
+
+
+@pytest.mark.parametrize("preset", ["ideal", "lighton"])
+def test_what_the_thread_count_changes(tmp_path, preset):
+    """The README's promise: bit-identical for the same seed and thread count (across
+    processes); across BLAS / Numba thread counts the GEMM's reduction order changes, so
+    intensities agree to float32 rounding and camera counts by at most 1 DN, rarely."""
+    import os
+    import subprocess
+    import sys
+
+    runs = {}
+    for name, threads in (("one", "1"), ("one again", "1"), ("two", "2")):
+        env = dict(os.environ, OMP_NUM_THREADS=threads, OPENBLAS_NUM_THREADS=threads,
+                   MKL_NUM_THREADS=threads, NUMBA_NUM_THREADS=threads)
+        path = tmp_path / f"{name}.npy"
+        subprocess.run([sys.executable, "-c", _THREADS_CHILD, preset, str(path)], env=env,
+                       check=True)
+        runs[name] = np.load(path)
+    np.testing.assert_array_equal(runs["one"], runs["one again"])
+    one, two = runs["one"].astype(np.float64), runs["two"].astype(np.float64)
+    if preset == "ideal":
+        np.testing.assert_allclose(one, two, rtol=0, atol=1e-5 * one.mean())
+    else:
+        assert np.abs(one - two).max() <= 1 and np.mean(one != two) <= 1e-3

@@ -47,3 +47,14 @@ def test_every_docstring_example_runs_and_prints_what_it_shows():
             assert result.failed == 0, f"{info.name}: {result.failed} docstring example(s) failed"
             attempted += result.attempted
     assert attempted >= 7
+
+
+def test_every_file_the_readme_points_to_exists():
+    """The README pointed to a DESIGN.md that was not in the repository."""
+    root = README.parent
+    named = set(re.findall(r"`((?:docs|examples|benchmarks|validation|tests|data|lightsim|dfa)"
+                           r"/[\w./-]+\.(?:md|py|png|json|pdf))", README.read_text()))
+    named |= set(re.findall(r"\]\(((?:docs|examples)/[\w./-]+)\)", README.read_text()))
+    assert named
+    missing = sorted(path for path in named if not (root / path).exists())
+    assert not missing, missing
