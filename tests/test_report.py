@@ -304,3 +304,17 @@ def test_findings_without_the_preset_reference_are_nan():
     assert all(math.isnan(f["delta"]) and not f["significant"] for f in found)
     assert all(f["change"] == "within 2 SE" for f in found)
     assert all(math.isfinite(f["drop"]) for f in found)
+
+
+def test_reference_lines_stay_distinguishable_when_they_coincide():
+    """The ideal and preset references often have the same accuracy: each line needs its own
+    colour, style and width, and a label with its value."""
+    where, results = build()
+    summary = report.summarize(where, results, STUDY)
+    references = dict(summary["references"])
+    references["ideal"] = references["lighton"]  # exactly the same accuracy
+    lines = report.reference_lines(references)
+    assert len({(color, style, width) for _, color, style, width, _ in lines}) == len(lines)
+    assert len({label for label, *_ in lines}) == len(lines)
+    for label, *_, stats in lines:
+        assert f"{stats.mean:.2f} %" in label

@@ -402,3 +402,16 @@ def test_ctrl_c_prints_one_line_and_the_rerun_resumes(tmp_path):
     done = subprocess.run(command, cwd=ROOT, env=_subprocess_env(), capture_output=True,
                           text=True, check=True)
     assert f"{saved} already finished" in done.stdout
+
+
+@pytest.mark.parametrize("progress", [False, True])
+def test_log_lines_fit_one_terminal_line(tmp_path, monkeypatch, capsys, progress):
+    """Every log line fits the terminal; with the progress bar the per-point lines go."""
+    monkeypatch.setenv("COLUMNS", "50")
+    lines = []
+    runner.run_study(tiny_study(), tmp_path, workers=0, log=lines.append, progress=progress)
+    assert lines and all(len(line) < 50 and "\n" not in line for line in lines)
+    per_point = [line for line in lines if line.startswith("[")]
+    assert len(per_point) == (0 if progress else 3)
+    if progress:
+        assert "3/3" in capsys.readouterr().err  # the tqdm bar

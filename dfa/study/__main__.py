@@ -98,6 +98,8 @@ def study_parser() -> argparse.ArgumentParser:
                         "or 'local' for a LocalCluster")
     p.add_argument("--list-axes", action="store_true", help="print the axes and exit")
     p.add_argument("--no-report", action="store_true", help="skip the table and figure")
+    p.add_argument("--no-progress", action="store_true",
+                   help="one log line per finished point instead of a progress bar")
     return p
 
 
@@ -156,7 +158,8 @@ def main_study(argv) -> int:
     try:
         summary = runner.run_study(study, out, workers=workers, dask=dask,
                                    log=lambda line: print(line, flush=True),
-                                   report=not args.no_report)
+                                   report=not args.no_report,
+                                   progress=not args.no_progress)
     except ValueError as error:  # raised by runner.validate before anything ran
         parser.error(str(error))
     except KeyboardInterrupt:

@@ -473,6 +473,23 @@ def _finite(value) -> float:
     return value if math.isfinite(value) else 0.0
 
 
+def reference_lines(references: dict) -> list:
+    """``(label, color, linestyle, linewidth, stats)`` of each reference line of a panel.
+
+    References often coincide (the ideal OPU and the preset within a few tenths of a point):
+    each has its own colour and line style, the later ones are drawn thinner so the earlier
+    ones show around them, and every label carries the reference's mean accuracy.
+    """
+    lines = []
+    for rank, (name, stats) in enumerate(references.items()):
+        color, style = REFERENCE_STYLES.get(name, ("gray", "-"))
+        label = REFERENCE_LABELS.get(name, name)
+        if math.isfinite(stats.mean):
+            label = f"{label}: {stats.mean:.2f} %"
+        lines.append((label, color, style, max(0.8, 2.4 - 0.5 * rank), stats))
+    return lines
+
+
 def figure(study, summary: dict):
     """A matplotlib Figure with one panel per axis.
 
@@ -495,10 +512,9 @@ def figure(study, summary: dict):
         x, ticks, scale = _x(axis, data)
         mean = [s.mean for _, s in data]
         se = [_finite(s.se) for _, s in data]
-        for ref, stats in references.items():
-            color, style = REFERENCE_STYLES.get(ref, ("gray", "-"))
-            panel.axhline(stats.mean, color=color, linestyle=style, linewidth=1,
-                          label=REFERENCE_LABELS.get(ref, ref))
+        for label, color, style, width, stats in reference_lines(references):
+            panel.axhline(stats.mean, color=color, linestyle=style, linewidth=width,
+                          label=label)
             if math.isfinite(stats.mean) and math.isfinite(stats.se):
                 panel.axhspan(stats.mean - stats.se, stats.mean + stats.se, color=color,
                               alpha=0.12, linewidth=0)

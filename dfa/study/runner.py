@@ -35,12 +35,14 @@ import json
 import math
 import multiprocessing
 import os
+import shutil
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from tqdm.auto import tqdm
 
 import dfa
 import lightsim
@@ -627,8 +629,15 @@ def validate(study: Study) -> list:
     return points
 
 
+def fit_line(text: str) -> str:
+    """``text`` cut to one line of the terminal (``...`` marks a cut)."""
+    width = max(20, shutil.get_terminal_size((100, 24)).columns - 1)
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
 def run_study(study: Study, out, *, executor=None, workers=None, dask=None, log=print,
-              report=True) -> dict:
+              report=True, progress=False) -> dict:
     """Run (or resume) a study and write its results, table and figure.
 
     Parameters
@@ -641,9 +650,12 @@ def run_study(study: Study, out, *, executor=None, workers=None, dask=None, log=
     workers, dask
         See :func:`make_executor` (ignored when ``executor`` is given).
     log : callable
-        Called with one line of text per event (``print`` by default).
+        Called with one line of text (at most a terminal's width) per event (``print`` by
+        default).
     report : bool
         Write ``table.md`` and the figure (``study.png``, ``study.pdf``).
+    progress : bool
+        A tqdm bar over the points to run, with its ETA, instead of one log line per point.
 
     Returns
     -------
@@ -660,11 +672,13 @@ def run_study(study: Study, out, *, executor=None, workers=None, dask=None, log=
     (out / "study.json").write_text(json.dumps(study.to_dict(), indent=2) + "\n")
     results = finished(out, points)
     todo = [p for p in points if p.key not in results]
-    log(f"{len(points)} points: {len(results)} already finished, {len(todo)} to run "
-        f"(output in {out})")
+    log(fit_line(f"{len(points)} points: {len(results)} already finished, {len(todo)} to "
+                 f"run (output in {out})"))
     with contextlib.ExitStack() as stack:
         if executor is None and todo:
             executor = stack.enter_context(make_executor(workers, dask))
+        bar = stack.enter_context(tqdm(total=len(todo), unit="point", desc="study",
+                                       disable=not progress or not todo, dynamic_ncols=True))
         futures = {executor.submit(run_point, p.config): p for p in todo}
         try:
             for done, future in enumerate(cf.as_completed(futures), start=1):
@@ -674,8 +688,12 @@ def run_study(study: Study, out, *, executor=None, workers=None, dask=None, log=
                 results[point.key] = result
                 status = ("diverged" if result["diverged"]
                           else f"{100 * result['final_accuracy']:.2f} %")
-                log(f"[{done}/{len(todo)}] {_describe(point)}: {status} "
-                    f"({result['wall_time']:.1f} s)")
+                if progress:
+                    bar.set_postfix_str(f"last {status}", refresh=False)
+                    bar.update(1)
+                else:
+                    log(fit_line(f"[{done}/{len(todo)}] {_describe(point)}: {status} "
+                                 f"({result['wall_time']:.1f} s)"))
         except BaseException:
             for future in futures:
                 future.cancel()
@@ -684,7 +702,7 @@ def run_study(study: Study, out, *, executor=None, workers=None, dask=None, log=
     if report:
         from . import report as report_module
 
-        table = report_module.write_report(out, study, index(points), results)
-        log(table)
+        report_module.write_report(out, study, index(points), results)
+        log(fit_line(f"table: {out / 'table.md'}, figure: {out / 'study.png'}"))
     return dict(points=points, results=results, ran=len(todo),
                 skipped=len(points) - len(todo), wall_time=time.perf_counter() - start)
