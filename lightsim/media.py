@@ -46,6 +46,7 @@ import abc
 import math
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from . import _kernels, checks, streams
 
@@ -350,10 +351,14 @@ class GaussianMedium(Medium):
         per_output = flat.shape[1] // self.n_out
         X_t = (np.ascontiguousarray(X.T)
                if X.shape[0] < per_output * self._block_width() else None)
-        for k0, k1, block in self._blocks():
-            operand = self._as_operand(X, block)
-            dest = flat[:, per_output * k0:per_output * k1]
-            dest[...] = X @ operand if X_t is None else (operand.T @ X_t).T
+        width = self._block_width()
+        with tqdm(total=-(-self.n_out // width), desc="streaming T", unit="block",
+                  delay=5.0, leave=False) as bar:  # shown only after 5 s
+            for k0, k1, block in self._blocks():
+                operand = self._as_operand(X, block)
+                dest = flat[:, per_output * k0:per_output * k1]
+                dest[...] = X @ operand if X_t is None else (operand.T @ X_t).T
+                bar.update(1)
         return out
 
     def adjoint(self, Y):

@@ -92,7 +92,7 @@ import time
 
 import numpy as np
 
-from . import _kernels, checks, streams
+from . import _kernels, checks, resources, streams
 from .accounting import Cost, FrameStatistics
 from .camera import Camera
 from .dmd import DMD, MacroPixelLayout, check_binary
@@ -247,6 +247,9 @@ class OPU:
                              f"n_out={self.n_out} pixels")
         self.medium = medium
         self._folded = None
+        resources.check_memory(
+            f"OPU({self.n_in}, {self.n_out}) with {self.plane.n_grains} camera-plane grains",
+            48.0 * self.plane.n_grains, hint="read fewer pixels or fewer grains per pixel")
         self.reference = self._reference_through(medium)
         self._mirror_power = self._mirror_powers()
         self.cost = Cost(self.frame_rate, self.device_power)
@@ -503,8 +506,31 @@ class OPU:
             self._folded = self._fold_of(self.medium)
         return self._folded
 
+    def _check_call(self, n):
+        """Refuse a call of ``n`` frames that cannot fit in memory; warn before a long one.
+
+        Memory: about 32 bytes per frame and camera-plane grain (the complex64 field, the
+        float32 photons and the camera's float64 work arrays). Time: the transmission
+        matrix a streamed medium regenerates on every call, or the macro-pixel fold's single
+        pass over every mirror (:mod:`lightsim.resources`).
+        """
+        grains = self.plane.n_grains
+        resources.check_memory(f"a call of {n} frame(s) on {grains} camera-plane grains",
+                               32.0 * n * grains, hint="show fewer frames per call")
+        entries = 0
+        if self.layout is not None:
+            if self._folded is None:
+                entries = self.n_mirrors * grains
+        elif getattr(self.medium, "cached", True) is False:
+            entries = self.n_mirrors * grains
+        resources.warn_if_long(
+            f"generating the {self.n_mirrors} x {grains} transmission matrix for this call",
+            entries * resources.SECONDS_PER_GENERATED_ENTRY,
+            hint="read fewer pixels or use fewer mirrors")
+
     def _fields(self, X):
         """Camera-plane signal field ``T a(x)`` (complex64, per grain) of binary frames."""
+        self._check_call(X.shape[0])
         if self.layout is None:
             return self.medium.apply(self.dmd.effective_input(X))
         d_t, base = self._fold()
