@@ -16,7 +16,7 @@ reports
 
 Usage::
 
-    python examples/large_calibration.py [--method anchors] [--power 1e-3 0.1 1]
+    python examples/large_calibration.py [--method anchors] [--power 1e-3 0.1 1] [--fill F]
 
 Writes ``examples/results/large_calibration.json``.
 """
@@ -45,8 +45,9 @@ def correlation(predicted, measured):
     return float(np.corrcoef(predicted.ravel(), measured.ravel())[0, 1])
 
 
-def measure(method, power, seed=0):
-    opu = OPU(N_IN, N_OUT, seed=seed, laser_power=power)
+def measure(method, power, fill=None, seed=0):
+    opu = OPU(N_IN, N_OUT, seed=seed, laser_power=power,
+              **({} if fill is None else dict(fill=fill)))
     n_probes = ANCHOR_SIGNALS if method == "anchors" else PROBES_PER_INPUT * N_IN
     start = time.perf_counter()
     result = calibrate(opu, n_probes, method=method, seed=seed)
@@ -55,11 +56,13 @@ def measure(method, power, seed=0):
     measured = opu.transform(X).astype(np.float64)
     predicted = np.abs(X @ result.matrix.T + result.background) ** 2
     oracle = np.abs(X @ opu.signal_matrix().T + opu.background_field()) ** 2
-    row = dict(method=method, laser_power=power, frames_per_input=result.frames / N_IN,
+    row = dict(method=method, laser_power=power, fill=opu.fill,
+               frames_per_input=result.frames / N_IN,
                seconds=seconds, prediction_correlation=correlation(predicted, measured),
                oracle_correlation=correlation(oracle, measured),
                photons_per_pixel=opu.frame_stats.photons_per_pixel)
-    print(f"{method} at {power:g} W: {row['frames_per_input']:.1f} frames/input in "
+    print(f"{method} at {power:g} W, fill {opu.fill:g}: {row['frames_per_input']:.1f} "
+          f"frames/input in "
           f"{seconds:.1f} s, prediction correlation {row['prediction_correlation']:.4f} "
           f"(oracle {row['oracle_correlation']:.4f}), {row['photons_per_pixel']:.3g} "
           f"photons/pixel", flush=True)
@@ -71,12 +74,16 @@ def main(argv=None):
     parser.add_argument("--method", default="anchors",
                         choices=["anchors", "wirtinger", "gerchberg-saxton"])
     parser.add_argument("--power", type=float, nargs="+", default=[1e-3, 0.1, 1.0])
+    parser.add_argument("--fill", type=float, default=None,
+                        help="well fill of the auto exposure (default: the preset's 0.25)")
     args = parser.parse_args(argv)
-    rows = [measure(args.method, power) for power in args.power]
+    rows = [measure(args.method, power, args.fill) for power in args.power]
     out = Path(__file__).parent / "results" / "large_calibration.json"
     previous = json.loads(out.read_text())["rows"] if out.exists() else []
-    keep = [r for r in previous if (r["method"], r["laser_power"])
-            not in {(row["method"], row["laser_power"]) for row in rows}]
+    def key(row):
+        return row["method"], row["laser_power"], row.get("fill", 0.25)
+
+    keep = [r for r in previous if key(r) not in {key(row) for row in rows}]
     out.write_text(json.dumps(dict(n_in=N_IN, n_out=N_OUT, rows=keep + rows), indent=1)
                    + "\n")
     print(f"wrote {out}")

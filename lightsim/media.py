@@ -250,7 +250,14 @@ class GaussianMedium(Medium):
         """The dense ``T.T`` ``(n_in, n_out)``, C-contiguous and read-only (the cache)."""
         if self._tt is None:
             tt = np.empty((self.n_in, self.n_out), dtype=self.dtype)
-            self._generate(np.arange(self.n_out, dtype=np.int64), tt, True)
+            # block by block, so that Ctrl-C and the progress bar act between blocks (one
+            # Numba call over a 2 GB cache runs for tens of seconds)
+            width = self._block_width()
+            with tqdm(total=-(-self.n_out // width), desc="generating T", unit="block",
+                      delay=5.0, leave=False) as bar:
+                for k0, k1, block in self._blocks():
+                    tt[:, k0:k1] = block
+                    bar.update(1)
             tt.flags.writeable = False
             self._tt = tt
         return self._tt

@@ -102,3 +102,28 @@ def test_ctrl_c_stops_a_long_streamed_call_within_a_block():
     finally:
         proc.kill()
     assert proc.returncode == 3 and "interrupted" in out
+
+
+def test_the_dense_cache_is_generated_block_by_block_and_equals_the_stream(monkeypatch):
+    """One Numba call over a 2 GB cache ran for tens of seconds without a chance for Ctrl-C
+    or a progress bar; blocks give both, and the same bits as the streamed matrix."""
+    updates = []
+
+    class Bar:
+        def __init__(self, total, **options):
+            updates.append(total)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def update(self, n):
+            updates.append(n)
+
+    monkeypatch.setattr(media, "tqdm", Bar)
+    cached = GaussianMedium(40, 50, seed=3, cache=True, block=16)
+    dense = cached.matrix()
+    assert updates == [4, 1, 1, 1, 1]
+    np.testing.assert_array_equal(dense, GaussianMedium(40, 50, seed=3, cache=False).matrix())
