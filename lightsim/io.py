@@ -31,7 +31,16 @@ class FormatError(ValueError):
 
 
 def _umask() -> int:
-    """The process's file-creation mask (read by setting it, then restoring it)."""
+    """The process's file-creation mask: read from ``/proc/self/status`` where it exists
+    (no window in which other threads create files with another mask), else by setting it
+    and restoring it."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
     mask = os.umask(0)
     os.umask(mask)
     return mask

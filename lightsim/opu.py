@@ -526,7 +526,7 @@ class OPU:
         resources.warn_if_long(
             f"generating the {self.n_mirrors} x {grains} transmission matrix for this call",
             entries * resources.SECONDS_PER_GENERATED_ENTRY,
-            hint="read fewer pixels or use fewer mirrors")
+            hint="read fewer pixels or use fewer mirrors", stacklevel=4)  # the user's call
 
     def _fields(self, X):
         """Camera-plane signal field ``T a(x)`` (complex64, per grain) of binary frames."""
@@ -692,6 +692,7 @@ class OPU:
         n_steps = checks.integer("n_steps", n_steps, minimum=3)
         t0 = time.perf_counter()
         X = self._check_binary(X)
+        self._check_call(n_steps * X.shape[0])  # the frames shown, not the rows given
         self._begin_call()
         exposure = self._call_exposure(self.mean_intensity(X, 1.0).max(initial=0.0))
         fields = self._fields(X)

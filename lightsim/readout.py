@@ -237,9 +237,26 @@ class RetrievedIntensity(Readout):
         return X
 
     def project(self, instrument, X, exposure):
+        self._check_instrument(instrument)
         measured = instrument.reference_off(X, exposure) - instrument.dark_level(exposure)
         model = np.abs(X @ self.signal.T) ** 2 + np.abs(self.background) ** 2
         return measured - instrument.counts_per_unit_intensity_at(exposure) * model
+
+    def _check_instrument(self, instrument):
+        """The configurations in which the model ``|D x + b|**2`` of one pixel does not hold
+        or the projection would be rescaled: named ``ValueError``."""
+        n_out = self.signal.shape[0]
+        if instrument.n_out != n_out:
+            raise ValueError(f"the calibration has {n_out} outputs, the instrument "
+                             f"{instrument.n_out}: calibrate this instrument")
+        plane = getattr(instrument, "plane", None)
+        if plane is not None and plane.n_grains != instrument.n_out:
+            raise ValueError(f"RetrievedIntensity needs one speckle grain per pixel (the "
+                             f"model |D x + b|**2 of the intensity calibrations), this "
+                             f"instrument sums {plane.n_grains // instrument.n_out}")
+        if getattr(instrument, "normalize_rows", False):
+            raise ValueError("RetrievedIntensity has no reference to normalise the rows by: "
+                             "use an instrument with normalize_rows=False")
 
     def __repr__(self):
         return f"RetrievedIntensity(<{self.signal.shape[0]} x {self.signal.shape[1]}>)"

@@ -50,9 +50,11 @@ def check_memory(what: str, nbytes: float, hint: str = "") -> None:
                           + (f": {hint}" if hint else ""))
 
 
-def warn_if_long(what: str, seconds: float, hint: str = "") -> None:
-    """A ``RuntimeWarning`` with the estimate when ``seconds`` exceeds :data:`LONG_CALL`."""
+def warn_if_long(what: str, seconds: float, hint: str = "", stacklevel: int = 2) -> None:
+    """A ``RuntimeWarning`` with the estimate when ``seconds`` exceeds :data:`LONG_CALL`
+    (``stacklevel``: 1 is the caller of this function, 2 its caller, and so on)."""
     if seconds > LONG_CALL:
         hours = f" ({seconds / 3600:.3g} h)" if seconds > 3600 else ""
         warnings.warn(f"{what} will take about {seconds:.3g} s{hours} on a 2-core machine"
-                      + (f": {hint}" if hint else ""), RuntimeWarning, stacklevel=3)
+                      + (f": {hint}" if hint else ""), RuntimeWarning,
+                      stacklevel=stacklevel + 1)

@@ -456,6 +456,8 @@ def prediction_correlation(estimate, opu, X) -> float:
         matrix = estimate.matrix
         if estimate.method == "phase-stepping":
             matrix = matrix.real  # B = 2 (1 - c) Re(M); the scale does not change the result
+            if getattr(opu, "normalize_rows", False):  # as linear_transform divides its rows
+                matrix = matrix / opu.reference_per_pixel[:, None]
         elif estimate.background is not None:
             background = estimate.background
     matrix = checks.finite_array("estimate", matrix)

@@ -182,3 +182,19 @@ def test_retrieved_intensity_readout_refuses_a_holographic_calibration():
     readout = RetrievedIntensity(retrieval.calibrate(opu, 64, method="gerchberg-saxton"))
     with pytest.raises(ValueError, match="binary"):
         opu.linear_transform(np.full((2, 8), 0.5), readout=readout)
+
+
+@pytest.mark.parametrize("options, match", [
+    (dict(grains=2), "one speckle grain per pixel"),
+    (dict(normalize_rows=True), "normalize_rows=False"),
+])
+def test_retrieved_intensity_refuses_instruments_its_model_does_not_fit(options, match):
+    calibration = retrieval.calibrate(OPU(8, 6, preset="ideal", seed=0), 64,
+                                      method="gerchberg-saxton")
+    opu = OPU(8, 6, preset="ideal", seed=0, **options)
+    with pytest.raises(ValueError, match=match):
+        opu.linear_transform(np.ones((2, 8), dtype=bool), readout=RetrievedIntensity(calibration))
+    other = OPU(8, 5, preset="ideal", seed=0)
+    with pytest.raises(ValueError, match="the calibration has 6 outputs, the instrument 5"):
+        other.linear_transform(np.ones((2, 8), dtype=bool),
+                               readout=RetrievedIntensity(calibration))

@@ -316,3 +316,11 @@ def test_the_validation_report_is_rewritten_byte_for_byte(tmp_path):
                      "--out", str(out)]) == 0
         reports.append((out / "report.md").read_bytes())
     assert reports[0] == reports[1]
+
+
+def test_phase_stepping_prediction_follows_the_rows_normalisation():
+    opu = OPU(16, 20, preset="ideal", camera=None, seed=5, phase_stepping=True,
+              normalize_rows=True)
+    result = calibrate(opu, 17, method="phase-stepping")
+    x = np.random.default_rng(2).random((30, 16)) < 0.5
+    assert prediction_correlation(result, opu, x) > 1 - 1e-6

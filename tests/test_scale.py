@@ -127,3 +127,12 @@ def test_the_dense_cache_is_generated_block_by_block_and_equals_the_stream(monke
     dense = cached.matrix()
     assert updates == [4, 1, 1, 1, 1]
     np.testing.assert_array_equal(dense, GaussianMedium(40, 50, seed=3, cache=False).matrix())
+
+
+def test_phase_stepping_checks_the_frames_it_shows(monkeypatch):
+    """n_steps frames per row: the memory check must count them all."""
+    opu = OPU(10, 1000, preset="ideal", phase_stepping=True)
+    monkeypatch.setattr(resources, "available_memory", lambda: 32 * 1000 * 150)
+    opu.transform(np.zeros((100, 10), dtype=bool))  # 100 frames fit
+    with pytest.raises(MemoryError, match="a call of 800 frame"):
+        opu.phase_stepped(np.zeros((100, 10), dtype=bool), n_steps=8)

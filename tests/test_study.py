@@ -415,3 +415,36 @@ def test_log_lines_fit_one_terminal_line(tmp_path, monkeypatch, capsys, progress
     assert len(per_point) == (0 if progress else 3)
     if progress:
         assert "3/3" in capsys.readouterr().err  # the tqdm bar
+
+
+def test_in_process_ctrl_c_stops_at_once_and_keeps_the_finished_points(tmp_path, monkeypatch):
+    """--workers 0 ran every point before saving any, and ran on after a KeyboardInterrupt."""
+    calls = []
+    real = runner.run_point
+
+    def interrupted_on_the_second(config):
+        calls.append(config)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(config)
+
+    monkeypatch.setattr(runner, "run_point", interrupted_on_the_second)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_study(tiny_study(), tmp_path, workers=0, log=quiet, report=False)
+    assert len(calls) == 2
+    assert len(list((tmp_path / "points").glob("*.h5"))) == 1
+
+
+def test_a_cut_log_line_keeps_its_result(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "40")
+    line = runner.fit_line("[1/55] " + "lighton (seed 0), " * 20, ": 92.61 % (31.2 s)")
+    assert len(line) <= 39 and line.endswith("...: 92.61 % (31.2 s)")
+
+
+def test_optdigits_studies_use_the_whole_set_by_default():
+    """The MNIST subset sizes do not fit optdigits: "auto" means its whole set."""
+    for study in (runner.Study(dataset="optdigits", axes=("bits",)),
+                  runner.Study.quick(dataset="optdigits", axes=("bits",))):
+        assert (study.train_size, study.test_size) == (None, None)
+    assert (runner.Study().train_size, runner.Study().test_size) == (20_000, 5_000)
+    assert (runner.Study.quick().train_size, runner.Study.quick().test_size) == (10_000, 2_000)

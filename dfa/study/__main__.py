@@ -160,7 +160,7 @@ def main_study(argv) -> int:
                                    log=lambda line: print(line, flush=True),
                                    report=not args.no_report,
                                    progress=not args.no_progress)
-    except ValueError as error:  # raised by runner.validate before anything ran
+    except runner.PlanError as error:  # raised by runner.validate before anything ran
         parser.error(str(error))
     except KeyboardInterrupt:
         saved = len(list((out / "points").glob("*.h5"))) if (out / "points").is_dir() else 0

@@ -59,6 +59,18 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 
 
 # ---------------------------------------------------------------------------- settings
+#: ``(train_size, test_size)`` of ``"auto"`` per dataset (None: the whole set), and of
+#: ``--quick``.
+SUBSETS = {"mnist": (20_000, 5_000), "fashion-mnist": (20_000, 5_000),
+           "optdigits": (None, None)}
+QUICK_SUBSETS = {"mnist": (10_000, 2_000), "fashion-mnist": (10_000, 2_000),
+                 "optdigits": (None, None)}
+
+
+class PlanError(ValueError):
+    """A study that would fail: raised by :func:`validate` before anything runs."""
+
+
 @dataclass
 class Study:
     """Settings of a study (what :func:`run_study` sweeps, and the fixed training setup).
@@ -69,8 +81,10 @@ class Study:
     Attributes
     ----------
     dataset : {"mnist", "fashion-mnist", "optdigits"}
-    train_size, test_size : int or None
-        Seeded random subsets (``data_seed``) of the training and test sets; None: all.
+    train_size, test_size : int, None or "auto"
+        Seeded random subsets (``data_seed``) of the training and test sets; None: all;
+        ``"auto"`` (the default): :data:`SUBSETS` of the dataset (20 000 / 5 000 for the
+        MNIST-sized sets, the whole of optdigits), the ``--quick`` column with ``quick``.
     hidden : tuple of int
         Hidden widths of the MLP (the OPU reads ``sum(hidden)`` camera pixels).
     activation : str
@@ -96,8 +110,8 @@ class Study:
     """
 
     dataset: str = "mnist"
-    train_size: int | None = 20_000
-    test_size: int | None = 5_000
+    train_size: int | None | str = "auto"
+    test_size: int | None | str = "auto"
     hidden: tuple = (256, 256)
     activation: str = "tanh"
     epochs: int = 3
@@ -114,14 +128,19 @@ class Study:
     @classmethod
     def quick(cls, **changes) -> Study:
         """The ``--quick`` settings: small net, data subset, one seed, fewer values."""
-        settings = dict(train_size=10_000, test_size=2000, hidden=(64, 64), epochs=3,
-                        seeds=1, quick_values=True)
+        settings = dict(hidden=(64, 64), epochs=3, seeds=1, quick_values=True)
         settings.update(changes)
+        dataset = settings.get("dataset", "mnist")
+        for name, size in zip(("train_size", "test_size"), QUICK_SUBSETS.get(dataset, ())):
+            if settings.get(name, "auto") == "auto":
+                settings[name] = size
         return cls(**settings)
 
     def __post_init__(self):
         checks.choice("dataset", self.dataset, dfa.data.NAMES)
-        for name in ("train_size", "test_size"):
+        for name, default in zip(("train_size", "test_size"), SUBSETS[self.dataset]):
+            if isinstance(getattr(self, name), str) and getattr(self, name) == "auto":
+                setattr(self, name, default)
             if getattr(self, name) is not None:
                 checks.integer(name, getattr(self, name), minimum=1)
         self.hidden = tuple(checks.integer(f"hidden[{i}]", h, minimum=1)
@@ -489,15 +508,30 @@ def read_results(path) -> dict:
 
 # ---------------------------------------------------------------------------- executors
 class SerialExecutor(cf.Executor):
-    """Runs each submitted call at once in this process (``workers=0``, for debugging)."""
+    """Runs each submitted call at once in this process (``workers=0``, for debugging).
+
+    :func:`run_study` does not submit to it: it runs the points one by one, saving each as
+    it finishes, so that Ctrl-C stops the study at once and loses only the point in flight.
+    """
 
     def submit(self, fn, /, *args, **kwargs):
         future = cf.Future()
         try:
             future.set_result(fn(*args, **kwargs))
-        except BaseException as error:  # noqa: BLE001 - handed to the caller via the future
+        except Exception as error:  # noqa: BLE001 - handed to the caller via the future
             future.set_exception(error)
         return future
+
+
+def _completed(todo, futures):
+    """``(point, result)`` as points finish: from ``futures`` ``{future: point}``, or, when
+    there are none (in-process runs), by running ``todo`` one by one."""
+    if not futures:
+        for point in todo:
+            yield point, run_point(point.config)
+        return
+    for future in cf.as_completed(futures):
+        yield futures[future], future.result()
 
 
 def default_workers() -> int:
@@ -606,15 +640,16 @@ def validate(study: Study) -> list:
 
     Raises
     ------
-    ValueError
-        Naming the setting or the point (its axis, value and seed) and the reason.
+    PlanError
+        A ``ValueError`` naming the setting or the point (its axis, value and seed) and the
+        reason.
     """
     x_train, y_train, x_test, _ = dfa.data.load(study.dataset)
     for name, size, available in (("train_size", study.train_size, len(x_train)),
                                   ("test_size", study.test_size, len(x_test))):
         if size is not None and size > available:
-            raise ValueError(f"{name}={size} exceeds the {available} samples of the "
-                             f"{study.dataset} {name.split('_')[0]} set")
+            raise PlanError(f"{name}={size} exceeds the {available} samples of the "
+                            f"{study.dataset} {name.split('_')[0]} set")
     points = plan(study, x_train.shape[1], int(y_train.max()) + 1)
     checked = set()
     for point in points:
@@ -625,15 +660,19 @@ def validate(study: Study) -> list:
         try:
             axes_module.build_feedback(point.config)
         except (TypeError, ValueError) as error:
-            raise ValueError(f"the point {_describe(point)} cannot be built: {error}") from None
+            raise PlanError(f"the point {_describe(point)} cannot be built: {error}") from None
     return points
 
 
-def fit_line(text: str) -> str:
-    """``text`` cut to one line of the terminal (``...`` marks a cut)."""
+def fit_line(text: str, tail: str = "") -> str:
+    """``text + tail`` on one line of the terminal: ``text`` is cut (``...`` marks the cut),
+    ``tail`` (a result) is kept whole."""
     width = max(20, shutil.get_terminal_size((100, 24)).columns - 1)
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[:width - 3] + "..."
+    text, tail = " ".join(text.split()), " ".join(tail.split())
+    room = width - len(tail)
+    if len(text) > room:
+        text = text[:max(0, room - 3)] + "..."
+    return text + tail
 
 
 def run_study(study: Study, out, *, executor=None, workers=None, dask=None, log=print,
@@ -679,11 +718,10 @@ def run_study(study: Study, out, *, executor=None, workers=None, dask=None, log=
             executor = stack.enter_context(make_executor(workers, dask))
         bar = stack.enter_context(tqdm(total=len(todo), unit="point", desc="study",
                                        disable=not progress or not todo, dynamic_ncols=True))
-        futures = {executor.submit(run_point, p.config): p for p in todo}
+        futures = {} if isinstance(executor, SerialExecutor) else {
+            executor.submit(run_point, p.config): p for p in todo}
         try:
-            for done, future in enumerate(cf.as_completed(futures), start=1):
-                point = futures[future]
-                result = future.result()
+            for done, (point, result) in enumerate(_completed(todo, futures), start=1):
                 write_point(out, result)
                 results[point.key] = result
                 status = ("diverged" if result["diverged"]
@@ -692,8 +730,8 @@ def run_study(study: Study, out, *, executor=None, workers=None, dask=None, log=
                     bar.set_postfix_str(f"last {status}", refresh=False)
                     bar.update(1)
                 else:
-                    log(fit_line(f"[{done}/{len(todo)}] {_describe(point)}: {status} "
-                                 f"({result['wall_time']:.1f} s)"))
+                    log(fit_line(f"[{done}/{len(todo)}] {_describe(point)}",
+                                 f": {status} ({result['wall_time']:.1f} s)"))
         except BaseException:
             for future in futures:
                 future.cancel()
