@@ -760,10 +760,16 @@ class OPU:
         (:mod:`lightsim.readout`), inside a call (frames are counted by the caller).
         """
         fields = self._fields(rows)
-        with_ref = self._frames(fields, 1.0, exposure)
-        without = self._frames(fields, self.leak, exposure)
+        with_ref = self._show(fields, 1.0, exposure)
+        without = self._show(fields, self.leak, exposure)
         calibration = self._calibration * self.counts_per_unit_intensity_at(exposure)
-        return reference_projection(with_ref, without, calibration)
+        if with_ref.dtype.kind == "u":
+            # camera counts: their difference is exact in int32, and as float64 it is the
+            # value reference_projection computes, bit for bit, without two float copies
+            difference = np.subtract(with_ref, without, dtype=np.int32)
+            return np.subtract(difference, calibration, dtype=np.float64)
+        return reference_projection(with_ref.astype(np.float64), without.astype(np.float64),
+                                    calibration)
 
     def reference_on(self, rows, exposure):
         """The reference-ON frames of binary ``rows`` (DN, float64): a readout primitive."""

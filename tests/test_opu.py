@@ -533,3 +533,23 @@ def test_what_the_thread_count_changes(tmp_path, preset):
         np.testing.assert_allclose(one, two, rtol=0, atol=1e-5 * one.mean())
     else:
         assert np.abs(one - two).max() <= 1 and np.mean(one != two) <= 1e-3
+
+
+@pytest.mark.parametrize("camera", [dict(), dict(bits=12), None])
+def test_cross_term_equals_the_holographic_difference_of_its_frames(camera):
+    """The integer path for camera counts gives, bit for bit, I(x + r) - I(x + c r) - C of
+    the same frames in float64 (lightsim.holography.reference_projection)."""
+    from lightsim.holography import reference_projection
+
+    kw = {} if camera == {} else {"camera": camera}
+    opu = OPU(12, 40, seed=1, laser_power=1.0, **kw)
+    rows = _binary(3, 16, 12)
+    opu.calibrate()
+    exposure = opu.exposure
+    saved = opu.state()
+    fast = opu.cross_term(rows, exposure)
+    opu.restore(saved)
+    with_ref = opu.reference_on(rows, exposure)
+    without = opu.reference_off(rows, exposure)
+    calibration = opu.calibration * opu.counts_per_unit_intensity_at(exposure)
+    np.testing.assert_array_equal(fast, reference_projection(with_ref, without, calibration))
