@@ -19,6 +19,9 @@ import warnings
 SECONDS_PER_GENERATED_ENTRY = 4e-8
 #: Calls estimated to take longer than this (s) are warned about.
 LONG_CALL = 60.0
+#: Allocations below this (bytes) are not checked: every OPU call passes through
+#: :func:`check_memory`, and reading the system's free memory is not free.
+SMALL = 2**28
 
 
 def available_memory() -> int | None:
@@ -43,7 +46,9 @@ def _gb(nbytes: float) -> str:
 
 def check_memory(what: str, nbytes: float, hint: str = "") -> None:
     """``MemoryError`` naming ``what`` and both sizes when ``nbytes`` exceeds the memory
-    available (nothing when the system does not say)."""
+    available (nothing when the system does not say, or below :data:`SMALL`)."""
+    if nbytes < SMALL:
+        return
     available = available_memory()
     if available is not None and nbytes > available:
         raise MemoryError(f"{what} needs about {_gb(nbytes)} but {_gb(available)} is available"

@@ -324,3 +324,20 @@ def test_phase_stepping_prediction_follows_the_rows_normalisation():
     result = calibrate(opu, 17, method="phase-stepping")
     x = np.random.default_rng(2).random((30, 16)) < 0.5
     assert prediction_correlation(result, opu, x) > 1 - 1e-6
+
+
+def test_retrieved_intensity_validation_case():
+    for result in validation.run_case("retrieved intensity readout noise-free", "small"):
+        assert result.passed, result
+
+
+def test_phase_stepping_switched_on_changes_nothing_else():
+    """A bench that can step its reference gives the same transform and linear_transform,
+    bit for bit, as one that cannot."""
+    x = np.random.default_rng(3).random((6, 12)) < 0.5
+    runs = []
+    for stepping in (False, True):
+        opu = OPU(12, 20, seed=2, laser_power=1.0, phase_stepping=stepping)
+        runs.append((opu.transform(x), opu.linear_transform(x)))
+    for a, b in zip(*runs):
+        np.testing.assert_array_equal(a, b)

@@ -31,6 +31,7 @@ def test_an_opu_whose_camera_plane_cannot_fit_is_refused_at_build(monkeypatch):
 def test_a_call_that_cannot_fit_is_refused_before_it_runs(monkeypatch):
     opu = OPU(10, 1000, preset="ideal")
     monkeypatch.setattr(resources, "available_memory", lambda: 10**6)
+    monkeypatch.setattr(resources, "SMALL", 0)  # check even this small call
     with pytest.raises(MemoryError, match="a call of 100 frame"):
         opu.transform(np.zeros((100, 10), dtype=bool))
 
@@ -133,6 +134,16 @@ def test_phase_stepping_checks_the_frames_it_shows(monkeypatch):
     """n_steps frames per row: the memory check must count them all."""
     opu = OPU(10, 1000, preset="ideal", phase_stepping=True)
     monkeypatch.setattr(resources, "available_memory", lambda: 32 * 1000 * 150)
+    monkeypatch.setattr(resources, "SMALL", 0)
     opu.transform(np.zeros((100, 10), dtype=bool))  # 100 frames fit
     with pytest.raises(MemoryError, match="a call of 800 frame"):
         opu.phase_stepped(np.zeros((100, 10), dtype=bool), n_steps=8)
+
+
+def test_small_calls_do_not_read_the_system_memory(monkeypatch):
+    """Every OPU call passes through the check: small ones must not open /proc/meminfo."""
+    def fail():
+        raise AssertionError("available_memory read for a small call")
+
+    monkeypatch.setattr(resources, "available_memory", fail)
+    OPU(10, 100, preset="ideal").transform(np.zeros((4, 10), dtype=bool))

@@ -94,3 +94,27 @@ def phase_stepping_exact(size):
                    note=note),
             Result("phase stepping: 2 (1 - c) Re(conj(s) T) = B", b_error, 0.0, 1e-4,
                    _POPOFF, note=note)]
+
+
+@case("retrieved intensity readout noise-free")
+def retrieved_intensity_exact(size):
+    """One reference-OFF frame minus the predicted quadratic term is linear in ``x``.
+
+    ``|D x + b|**2 - |D x|**2 - |b|**2 = 2 Re(conj(b) D x)`` (the expansion of a squared
+    modulus; the leak field ``b`` plays the reference, as the static reference of
+    holography does in Ohana et al., ICASSP 2020). With ``D`` and ``b`` from a noise-free
+    Gerchberg-Saxton calibration the readout must equal ``X @ (2 Re(conj(b) D)).T`` for the
+    simulator's true ``D`` and ``b``, to the calibration's convergence (float32 fields).
+    """
+    from lightsim.readout import RetrievedIntensity
+
+    n_in, n_out, n = (24, 30, 40) if size == "small" else (64, 128, 200)
+    opu = OPU(n_in, n_out, preset="ideal", camera=None, seed=4, contrast=500.0)
+    readout = RetrievedIntensity(calibrate(opu, 16 * n_in, method="gerchberg-saxton"))
+    truth = 2 * (np.conj(opu.background_field())[:, None] * opu.signal_matrix()).real
+    X = np.random.default_rng(1).random((n, n_in)) < 0.5
+    exact = X @ truth.T
+    error = np.max(np.abs(opu.linear_transform(X, readout=readout) - exact))
+    return Result("retrieved 1-frame readout = X (2 Re(conj(b) D))^T", error / np.sqrt(
+        np.mean(exact**2)), 0.0, 1e-3, "expansion of |D x + b|^2; Fienup, Appl. Opt. 21, "
+        "2758 (1982) for the calibration", note="max error / rms projection")
