@@ -448,3 +448,26 @@ def test_optdigits_studies_use_the_whole_set_by_default():
         assert (study.train_size, study.test_size) == (None, None)
     assert (runner.Study().train_size, runner.Study().test_size) == (20_000, 5_000)
     assert (runner.Study.quick().train_size, runner.Study.quick().test_size) == (10_000, 2_000)
+
+
+def test_a_ctrl_c_dropped_in_a_c_callback_is_raised_again_without_a_traceback(monkeypatch):
+    """Numba's cache callback (through llvmlite) once swallowed a Ctrl-C and printed it."""
+    import ctypes
+
+    reported = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: reported.append(
+        unraisable.exc_type))
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    def failed():
+        raise ZeroDivisionError
+
+    with pytest.raises(KeyboardInterrupt), runner.interrupts_kept():
+        ctypes.CFUNCTYPE(None)(failed)()  # other errors still reach the previous hook
+        ctypes.CFUNCTYPE(None)(interrupted)()  # Python can only report this one ...
+        time.sleep(5)  # ... and the interrupt comes back 0.05 s later
+    assert reported == [ZeroDivisionError]
+    ctypes.CFUNCTYPE(None)(interrupted)()  # outside the context: reported as before
+    assert reported == [ZeroDivisionError, KeyboardInterrupt]

@@ -156,10 +156,11 @@ def main_study(argv) -> int:
     study, out, workers, dask = resolve(args, parser)
     start = time.perf_counter()
     try:
-        summary = runner.run_study(study, out, workers=workers, dask=dask,
-                                   log=lambda line: print(line, flush=True),
-                                   report=not args.no_report,
-                                   progress=not args.no_progress)
+        with runner.interrupts_kept():
+            summary = runner.run_study(study, out, workers=workers, dask=dask,
+                                       log=lambda line: print(line, flush=True),
+                                       report=not args.no_report,
+                                       progress=not args.no_progress)
     except runner.PlanError as error:  # raised by runner.validate before anything ran
         parser.error(str(error))
     except KeyboardInterrupt:

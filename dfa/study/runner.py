@@ -27,6 +27,7 @@ executor for ``workers=0``, or a dask.distributed cluster through ``Client.get_e
 
 from __future__ import annotations
 
+import _thread
 import concurrent.futures as cf
 import contextlib
 import dataclasses
@@ -36,6 +37,7 @@ import math
 import multiprocessing
 import os
 import shutil
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -540,12 +542,13 @@ def default_workers() -> int:
         os.cpu_count() or 1)
 
 
-def _exit_with_parent(parent: int):
-    """Worker initializer: end this worker when its parent (the study) is gone.
+def _init_worker(parent: int):
+    """Worker initializer: keep Ctrl-C (:func:`interrupts_kept`); end with the parent.
 
     A ``kill -9`` of the study would otherwise leave its pool's workers computing points
     that nobody will store.
     """
+    sys.unraisablehook = _interrupt_again_hook(sys.unraisablehook)
 
     def watch():
         while os.getppid() == parent:
@@ -553,6 +556,36 @@ def _exit_with_parent(parent: int):
         os._exit(1)
 
     threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
+
+
+def _interrupt_again_hook(previous):
+    """An unraisable hook that delivers a dropped KeyboardInterrupt again, silently."""
+
+    def hook(unraisable):
+        if issubclass(unraisable.exc_type, KeyboardInterrupt):
+            # from another thread, once this hook and its callback have returned
+            threading.Timer(0.05, _thread.interrupt_main).start()
+        else:
+            previous(unraisable)
+
+    return hook
+
+
+@contextlib.contextmanager
+def interrupts_kept():
+    """Re-raise a Ctrl-C that Python had to drop inside a C callback, without a traceback.
+
+    A KeyboardInterrupt raised while C code calls back into Python (Numba's compiler cache
+    does, through llvmlite) cannot propagate: Python prints it as "Exception ignored" with a
+    traceback, and the interrupt is lost. Within this context it is delivered again to the
+    main thread 0.05 s later, where it stops the study. The study's workers always do this.
+    """
+    previous = sys.unraisablehook
+    sys.unraisablehook = _interrupt_again_hook(previous)
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
 
 
 @contextlib.contextmanager
@@ -609,7 +642,7 @@ def make_executor(workers=None, dask=None):
         return
     with _one_thread_per_worker(), cf.ProcessPoolExecutor(
             max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_exit_with_parent, initargs=(os.getpid(),)) as pool:
+            initializer=_init_worker, initargs=(os.getpid(),)) as pool:
         yield pool
 
 
