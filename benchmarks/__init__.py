@@ -8,7 +8,14 @@ reports their ratio; absolute seconds on a shared 2-core machine are not evidenc
 
 from __future__ import annotations
 
+# lightsim before NumPy, as a user's script should: BLAS and Numba threads then sleep when
+# idle instead of spinning on each other's cores (lightsim.threads)
+import lightsim  # noqa: F401  # isort: skip
+import contextlib
 import gc
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +38,28 @@ class Comparison:
     @property
     def met(self) -> bool | None:
         return None if self.target is None else self.ratio <= self.target
+
+
+#: A busy loop that ends on its own after ``sys.argv[1]`` seconds (or when killed).
+_BUSY_LOOP = "import sys, time\nend = time.monotonic() + float(sys.argv[1])\n" \
+             "while time.monotonic() < end:\n    pass\n"
+
+
+@contextlib.contextmanager
+def background_load(n: int, limit: float = 3600.0):
+    """``n`` single-threaded busy-loop processes while the context runs (a bounded ``stress``).
+
+    Each ends when the context exits, and by itself after ``limit`` seconds at the latest.
+    """
+    procs = [subprocess.Popen([sys.executable, "-c", _BUSY_LOOP, str(limit)],
+                              env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
+             for _ in range(n)]
+    try:
+        yield
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait()
 
 
 def compare(name: str, candidate: Callable[[], object], baseline: Callable[[], object], *,

@@ -6,6 +6,8 @@ backends :class:`Backprop`, :class:`DigitalDFA` and :class:`OpticalDFA`
 training loop :func:`train` (:mod:`dfa.train`) and dataset loaders (:mod:`dfa.data`).
 """
 
+# lightsim before NumPy, so that BLAS and Numba threads share the cores (lightsim.threads)
+import lightsim  # noqa: F401  # isort: skip
 from . import data
 from .feedback import Backprop, DigitalDFA, OpticalDFA
 from .network import MLP

@@ -11,9 +11,13 @@ intensities), :mod:`~lightsim.readout` (holographic readout schemes),
 :mod:`~lightsim.opu` (the instrument), its :mod:`~lightsim.presets` and
 :mod:`~lightsim.accounting`, :mod:`~lightsim.io` (HDF5 storage),
 :mod:`~lightsim.retrieval` (calibration from measurements) and :mod:`~lightsim.streams`
-(seeded random streams).
+(seeded random streams); :mod:`~lightsim.threads` shares the cores between BLAS and the
+Numba kernels.
 """
 
+# First, before NumPy loads OpenBLAS: importing lightsim.threads lets BLAS and Numba
+# threads sleep when idle (see its docstring).
+from . import threads  # isort: skip
 from . import checks, io, readout, retrieval
 from .camera import Camera, PhotonTransfer, photon_transfer
 from .dmd import DMD, MacroPixelLayout
@@ -87,4 +91,5 @@ __all__ = [
     "reference_projection",
     "ternary",
     "ternary_values",
+    "threads",
 ]
