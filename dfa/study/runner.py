@@ -37,12 +37,14 @@ import math
 import multiprocessing
 import os
 import shutil
-import sys
+import signal
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import llvmlite
+import numba
 import numpy as np
 from tqdm.auto import tqdm
 
@@ -543,12 +545,13 @@ def default_workers() -> int:
 
 
 def _init_worker(parent: int):
-    """Worker initializer: keep Ctrl-C (:func:`interrupts_kept`); end with the parent.
+    """Worker initializer: Ctrl-C outside the compiler (:func:`interrupts_kept`); end with
+    the parent.
 
     A ``kill -9`` of the study would otherwise leave its pool's workers computing points
     that nobody will store.
     """
-    sys.unraisablehook = _interrupt_again_hook(sys.unraisablehook)
+    signal.signal(signal.SIGINT, _interrupt_outside_compiler)
 
     def watch():
         while os.getppid() == parent:
@@ -558,34 +561,45 @@ def _init_worker(parent: int):
     threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
 
 
-def _interrupt_again_hook(previous):
-    """An unraisable hook that delivers a dropped KeyboardInterrupt again, silently."""
+#: Where Numba compiles: Python code there must not be interrupted (an exception in
+#: llvmlite's callbacks or finalisers is printed with a traceback and lost, and can leave
+#: half-built objects whose finalisers fail in turn).
+_COMPILER = tuple(os.path.dirname(module.__file__) + os.sep for module in (numba, llvmlite))
 
-    def hook(unraisable):
-        if issubclass(unraisable.exc_type, KeyboardInterrupt):
-            # from another thread, once this hook and its callback have returned
-            threading.Timer(0.05, _thread.interrupt_main).start()
-        else:
-            previous(unraisable)
 
-    return hook
+def _in_compiler(frame) -> bool:
+    while frame is not None:
+        if frame.f_code.co_filename.startswith(_COMPILER):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _interrupt_outside_compiler(signum, frame):
+    """SIGINT handler: KeyboardInterrupt, but never inside Numba's compiler.
+
+    There the interrupt is delivered again 0.05 s later (from another thread, to the main
+    thread), until it lands outside; compiled code itself runs without Python frames.
+    """
+    if _in_compiler(frame):
+        threading.Timer(0.05, _thread.interrupt_main).start()
+        return
+    raise KeyboardInterrupt
 
 
 @contextlib.contextmanager
 def interrupts_kept():
-    """Re-raise a Ctrl-C that Python had to drop inside a C callback, without a traceback.
+    """Within this context Ctrl-C stops the study without landing in Numba's compiler.
 
-    A KeyboardInterrupt raised while C code calls back into Python (Numba's compiler cache
-    does, through llvmlite) cannot propagate: Python prints it as "Exception ignored" with a
-    traceback, and the interrupt is lost. Within this context it is delivered again to the
-    main thread 0.05 s later, where it stops the study. The study's workers always do this.
+    Numba compiles a kernel at its first call (and writes its cache through llvmlite); an
+    interrupt there printed a traceback and was lost. The study's workers always run with
+    the handler :func:`_interrupt_outside_compiler`; the command line uses this context.
     """
-    previous = sys.unraisablehook
-    sys.unraisablehook = _interrupt_again_hook(previous)
+    previous = signal.signal(signal.SIGINT, _interrupt_outside_compiler)
     try:
         yield
     finally:
-        sys.unraisablehook = previous
+        signal.signal(signal.SIGINT, previous)
 
 
 @contextlib.contextmanager
