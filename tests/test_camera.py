@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import validation
 from lightsim import _kernels
 from lightsim.camera import Camera, PhotonTransfer, photon_transfer
+from validation.cases.camera import normal_count_ks
 
 
 def reference_capture(camera, photons):
@@ -53,11 +54,13 @@ MEANS = st.one_of(
     capture_index=st.integers(0, 2**40),
     noise=st.booleans(),
     double=st.booleans(),
+    normal_above=st.one_of(st.none(), st.floats(10.0, 1e4)),
 )
 def test_kernel_matches_reference(photons, bits, gain, read_noise, offset, qe, dark_current,
-                                  seed, capture_index, noise, double):
+                                  seed, capture_index, noise, double, normal_above):
     camera = Camera(bits=bits, full_well=5e5, gain=gain, read_noise=read_noise, offset=offset,
-                    quantum_efficiency=qe, dark_current=dark_current, seed=seed, noise=noise)
+                    quantum_efficiency=qe, dark_current=dark_current, seed=seed, noise=noise,
+                    normal_shot_noise_above=normal_above)
     photons = np.array(photons, dtype=np.float64 if double else np.float32)
     camera.reset(capture_index)
     expected = reference_capture(camera, photons)
@@ -107,10 +110,12 @@ def test_same_seed_same_frames_and_successive_captures_differ():
     assert a.capture_index == 3
 
 
-def test_thread_count_does_not_change_frames():
+@pytest.mark.parametrize("normal_above", [None, 30.0])
+def test_thread_count_does_not_change_frames(normal_above):
+    """Exact or approximated shot noise: the same frames bit for bit on 1 or all threads."""
     photons = np.random.default_rng(0).exponential(100.0, 10_001)
     threads = numba.get_num_threads()
-    camera = Camera(seed=11)
+    camera = Camera(seed=11, normal_shot_noise_above=normal_above)
     try:
         numba.set_num_threads(1)
         single = camera.capture(photons)
@@ -120,6 +125,47 @@ def test_thread_count_does_not_change_frames():
     np.testing.assert_array_equal(camera.capture(photons), single)
 
 
+@given(threshold=st.floats(10.0, 1e6), seed=st.integers(0, 2**64 - 1))
+@settings(max_examples=25, deadline=None)
+def test_an_approximation_no_pixel_reaches_changes_nothing(threshold, seed):
+    """Switched on above every pixel's mean, the normal approximation leaves the exact
+    frames bit for bit (the shot-noise normals are drawn only for approximated pairs)."""
+    photons = np.random.default_rng(2).uniform(0.0, 0.99 * threshold, 2001)
+    exact = Camera(seed=seed, quantum_efficiency=1.0, dark_current=0.0)
+    approximate = Camera(seed=seed, quantum_efficiency=1.0, dark_current=0.0,
+                         normal_shot_noise_above=threshold)
+    np.testing.assert_array_equal(approximate.capture(photons), exact.capture(photons))
+
+
+@pytest.mark.parametrize("mean", [10.0, 30.0, 300.0])
+def test_normal_shot_noise_has_the_poisson_moments_and_cdf(mean):
+    """Mean and variance of the Poisson (variance + 1/18 + 1/12 from the skew term and the
+    rounding), third central moment ``mean``, and a KS distance within its closed form."""
+    n = 400_000
+    camera = poisson_camera(seed=5, normal_shot_noise_above=10.0)
+    counts = camera.capture(np.full(n, mean)).astype(np.float64)
+    centred = counts - counts.mean()
+    assert abs(counts.mean() - mean) < 5 * np.sqrt(mean / n)
+    variance_se = np.std(centred**2) / np.sqrt(n)
+    assert abs(counts.var() - (mean + 1 / 18 + 1 / 12)) < 5 * variance_se
+    third_se = np.std(centred**3) / np.sqrt(n)
+    assert abs(np.mean(centred**3) - mean) < 5 * third_se
+    k = np.arange(int(mean + 10 * np.sqrt(mean)) + 10)
+    empirical = np.searchsorted(np.sort(counts), k, side="right") / n
+    distance = np.max(np.abs(empirical - scipy.stats.poisson.cdf(k, mean)))
+    assert distance < normal_count_ks(mean) + 1.63 / np.sqrt(n)
+
+
+def test_normal_shot_noise_is_refused_below_its_validated_range():
+    for bad in (5.0, 9.99, -1.0):
+        with pytest.raises(ValueError, match="normal_shot_noise_above"):
+            Camera(normal_shot_noise_above=bad)
+    with pytest.raises(TypeError, match="normal_shot_noise_above"):
+        Camera(normal_shot_noise_above="30")
+    with pytest.raises(ValueError, match="normal_shot_noise_above"):
+        Camera(normal_shot_noise_above=float("inf"))
+
+
 def test_parameters_rebuild_identical_camera():
     camera = Camera(bits=12, full_well=2e4, read_noise=3.0, dark_current=5.0, offset=4.5,
                     quantum_efficiency=0.7, exposure=2e-3, binning=(1, 2), seed=99)
@@ -127,7 +173,8 @@ def test_parameters_rebuild_identical_camera():
     assert clone.parameters() == camera.parameters()
     assert set(camera.parameters()) == {
         "bits", "full_well", "read_noise", "dark_current", "gain", "offset",
-        "quantum_efficiency", "exposure", "binning", "seed", "noise"}
+        "quantum_efficiency", "exposure", "binning", "seed", "noise",
+        "normal_shot_noise_above"}
     assert camera.gain == pytest.approx(4095 / 2e4)
     photons = np.full((2, 8, 8), 1000.0)
     np.testing.assert_array_equal(camera.capture(photons), clone.capture(photons))
@@ -466,3 +513,25 @@ def test_emva_dark_estimates_recover_dark_level_and_sigma_d(read_noise, offset, 
                                                variance_se=dark.variance_se)
     assert abs(sigma_d - sigma) <= 5 * sigma_d_se
     assert sigma_d_se < 0.01 * sigma  # the check is tight: 32768 differences
+
+
+def test_ziggurat_draws_the_standard_normal():
+    """KS distance to the normal, and the tail beyond r = 3.44 (its own sampling branch)."""
+    n = 1_000_000
+
+    @numba.njit
+    def draw(key, n):
+        out = np.empty(n)
+        for i in range(n):
+            out[i] = _kernels._ziggurat(_kernels.mix64(key ^ np.uint64(i)), 0)[0]
+        return out
+
+    z = draw(np.uint64(2024), n)
+    assert scipy.stats.kstest(z, "norm").pvalue > 1e-3
+    tail = np.mean(np.abs(z) > _kernels._ZIG_R)
+    expected = 2 * scipy.stats.norm.sf(_kernels._ZIG_R)
+    assert abs(tail - expected) < 5 * np.sqrt(expected / n)
+    assert abs(z.mean()) < 5 / np.sqrt(n) and abs(z.var() - 1) < 5 * np.sqrt(2 / n)
+    for i in range(0, n, 99_991):  # and the reference draws the same numbers
+        key = _kernels.mix64(np.uint64(2024) ^ np.uint64(i))
+        assert _kernels._ziggurat_reference(key, 0)[0] == z[i]

@@ -509,3 +509,85 @@ def emva1288_case(size):
                     "variance; SE = mu_I sqrt((SE_slope / slope)^2 + (2 SE_K / "
                     "K)^2), tolerance 5 x SE"),
     ]
+
+
+# ---------------------------------------------------------------------------- normal shot noise
+#: Mean counts (electrons) at which the opt-in normal shot noise is validated: from its lowest
+#: allowed threshold to the preset's full well.
+NORMAL_MEANS = (10.0, 30.0, 100.0, 1000.0, 10_000.0)
+NORMAL_CITATION = ("Poisson moments and CDF (scipy.stats.poisson); Cornish-Fisher expansion: "
+                   "Kendall & Stuart, The Advanced Theory of Statistics vol. 1, 6.25-6.26")
+
+
+def normal_count_ks(mean) -> float:
+    """Kolmogorov-Smirnov distance between Poisson(``mean``) and the normal shot noise.
+
+    Closed form: ``P(rint(X) <= k) = Phi(z_k)`` with ``X = mean + sqrt(mean) z + (z**2 - 1) /
+    6`` solved for ``z`` at ``X = k + 1/2`` (the root on the increasing branch; the other
+    branch lies below ``z = -3 sqrt(mean)``).
+    """
+    k = np.arange(0, int(mean + 12 * np.sqrt(mean)) + 20)
+    c = 6.0 * (mean - (k + 0.5)) - 1.0
+    z = (-6.0 * np.sqrt(mean) + np.sqrt(36.0 * mean - 4.0 * c)) / 2.0
+    return float(np.max(np.abs(scipy.stats.poisson.cdf(k, mean) - scipy.stats.norm.cdf(z))))
+
+
+def _sample_ks(counts, mean):
+    """KS distance between the empirical CDF of whole-number ``counts`` and Poisson(mean)."""
+    k = np.arange(0, int(counts.max()) + 1)
+    empirical = np.searchsorted(np.sort(counts), k, side="right") / counts.size
+    return float(np.max(np.abs(empirical - scipy.stats.poisson.cdf(k, mean))))
+
+
+@case("normal shot noise")
+def normal_shot_noise_case(size):
+    """The opt-in normal shot noise against the Poisson, at each mean count it serves."""
+    n = 400_000 if size == "small" else 4_000_000
+    unit = dict(bits=16, full_well=60_000.0, gain=1.0, read_noise=0.0, dark_current=0.0,
+                quantum_efficiency=1.0)  # DN = collected electrons
+    results, rows = [], []
+    for mean in NORMAL_MEANS:
+        photons = np.full(n, mean)
+        counts = Camera(seed=17, normal_shot_noise_above=10.0, **unit).capture(photons)
+        exact = Camera(seed=17, **unit).capture(photons)
+        counts, exact = counts.astype(np.float64), exact.astype(np.float64)
+        centred = counts - counts.mean()
+        variance_se = float(np.std(centred**2) / np.sqrt(n))
+        third = float(np.mean(centred**3))
+        third_se = float(np.std(centred**3) / np.sqrt(n))
+        closed_ks = normal_count_ks(mean)
+        ks, exact_ks = _sample_ks(counts, mean), _sample_ks(exact, mean)
+        critical = 1.63 / np.sqrt(n)  # 1 % level of the KS statistic (conservative if discrete)
+        rows.append((mean, ks, exact_ks, closed_ks))
+        results += [
+            Result(f"normal shot noise mean at {mean:g} e-", float(counts.mean()), mean,
+                   5 * np.sqrt(mean / n), NORMAL_CITATION, unit="e-",
+                   note=f"{n} samples; tolerance 5 x sqrt(mean / n)"),
+            Result(f"normal shot noise variance at {mean:g} e-", float(counts.var()), mean,
+                   5 * variance_se + 1 / 18 + 1 / 12, NORMAL_CITATION, unit="e-^2",
+                   note="tolerance 5 SE plus the approximation's known excess 1/18 (skew "
+                        "term) + 1/12 (rounding)"),
+            Result(f"normal shot noise third central moment at {mean:g} e-", third, mean,
+                   5 * third_se, NORMAL_CITATION, unit="e-^3",
+                   note="the Poisson's is its mean; tolerance 5 SE of the sample moment"),
+            Result(f"normal shot noise KS distance at {mean:g} e-", ks, 0.0,
+                   closed_ks + critical, NORMAL_CITATION,
+                   note=f"closed-form KS of the approximation {closed_ks:.1e} plus the 1 % "
+                        f"critical value {critical:.1e} of {n} samples; the exact sampler "
+                        f"measures {exact_ks:.1e} on the same number of samples"),
+        ]
+
+    def figure(fig):
+        ax = fig.add_subplot()
+        means = [r[0] for r in rows]
+        ax.loglog(means, [r[3] for r in rows], "k--", label="closed form (approximation)")
+        ax.loglog(means, [r[1] for r in rows], "o", label=f"normal shot noise, {n} samples")
+        ax.loglog(means, [r[2] for r in rows], "s", mfc="none",
+                  label=f"exact sampler, {n} samples")
+        ax.axhline(1.63 / np.sqrt(n), c="0.6", lw=1, label="1 % KS critical value")
+        ax.set(xlabel="mean count (e-)", ylabel="KS distance to Poisson",
+               title="normal shot-noise approximation")
+        ax.legend()
+
+    results[-1].figure = figure
+    return results
