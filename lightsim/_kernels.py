@@ -43,9 +43,15 @@ def stream_key(seed, stream):
 
 
 @numba.njit(inline="always")
+def _random_word(key, counter):
+    """64 random bits number ``counter`` of stream ``key`` (those of :func:`uniform_open`)."""
+    return mix64(key + (np.uint64(counter) + np.uint64(1)) * _GAMMA)
+
+
+@numba.njit(inline="always")
 def uniform_open(key, counter):
     """Uniform float64 in (0, 1] from ``(key, counter)``: 53 random bits, never 0."""
-    bits = mix64(key + (np.uint64(counter) + np.uint64(1)) * _GAMMA)
+    bits = _random_word(key, counter)
     return (np.float64(bits >> np.uint64(11)) + 1.0) * _INV_2_53
 
 
@@ -75,10 +81,7 @@ def uniform_bits_reference(key, counter):
 
 def uniform_open_reference(key, counter):
     """NumPy reference of :func:`uniform_open`; ``counter`` may be an array."""
-    with np.errstate(over="ignore"):
-        bits = mix64_reference(
-            np.uint64(key) + (np.asarray(counter, dtype=np.uint64) + np.uint64(1)) * _GAMMA
-        )
+    bits = uniform_bits_reference(key, counter)
     return ((bits >> np.uint64(11)).astype(np.float64) + 1.0) * _INV_2_53
 
 
@@ -305,12 +308,6 @@ _ZIG_F[0] = 0.0  # the base strip's bottom
 
 
 @numba.njit(inline="always")
-def _random_word(key, counter):
-    """64 random bits number ``counter`` of stream ``key`` (those of :func:`uniform_open`)."""
-    return mix64(key + (np.uint64(counter) + np.uint64(1)) * _GAMMA)
-
-
-@numba.njit(inline="always")
 def _ziggurat(key, counter):
     """A standard normal from words ``counter, counter + 1, ...`` of ``key``; returns
     ``(z, next counter)``."""
@@ -418,6 +415,7 @@ def camera_chain(photons, eta, dark, read_noise, full_well, gain, offset, max_co
         last = i + 1 >= n
         even_key = mix64(key ^ (np.uint64(i) * _GAMMA))
         mean_even = eta * np.float64(photons[i]) + dark
+        # a missing odd pixel counts as approximated: it never asks for the Box-Muller pair
         mean_odd = normal_above if last else eta * np.float64(photons[i + 1]) + dark
         z_even = z_odd = 0.0
         if noise and read_noise > 0.0 and (mean_even < normal_above

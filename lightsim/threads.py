@@ -11,9 +11,9 @@ want every core, and both keep their threads *busy-waiting* after a call:
 
 On a 2-core machine a kernel that starts within 0.1 s of a product therefore shares its
 cores with a spinning BLAS thread. Measured on the optical-DFA step of
-``benchmarks/bench_dfa.py`` (784-800-800-10, batch 128; the camera kernel of its 4 x 128
-frames of 1600 pixels): 37 ms for the camera kernel by default, 17 ms with
-``OPENBLAS_THREAD_TIMEOUT=4``, 15.5 ms with ``OMP_WAIT_POLICY=PASSIVE`` as well.
+``benchmarks/bench_dfa.py`` (``python -m benchmarks.profile_optical``; its camera kernel on
+4 x 128 frames of 1600 pixels): 36.5 ms with the threads spinning, 18.1 ms with the settings
+below.
 
 Both variables are read once, when their library loads: OpenBLAS when NumPy is imported,
 libgomp at Numba's first parallel kernel. :func:`share_cores` (run when this module is

@@ -553,3 +553,13 @@ def test_cross_term_equals_the_holographic_difference_of_its_frames(camera):
     without = opu.reference_off(rows, exposure)
     calibration = opu.calibration * opu.counts_per_unit_intensity_at(exposure)
     np.testing.assert_array_equal(fast, reference_projection(with_ref, without, calibration))
+
+
+def test_normal_shot_noise_that_reaches_no_pixel_changes_no_output():
+    """The whole instrument: the approximation switched on above every pixel's mean count
+    leaves transform and linear_transform bit for bit."""
+    X = _binary(7, 20, 16)
+    exact = OPU(16, 50, seed=4)
+    approximate = OPU(16, 50, seed=4, camera=dict(normal_shot_noise_above=1e12))
+    np.testing.assert_array_equal(approximate.transform(X), exact.transform(X))
+    np.testing.assert_array_equal(approximate.linear_transform(X), exact.linear_transform(X))
