@@ -20,7 +20,7 @@ from benchmarks import compare
 def _step(model, feedback, optimizer, x, y):
     cache = model.forward(x)
     e = model.output_error(cache.logits, y)
-    optimizer.step(model.params, model.gradients(cache, feedback.hidden_deltas(model, cache, e),
+    optimizer.step(model.params, model.gradients(cache, feedback.signals(model, cache, e),
                                                  e))
 
 

@@ -1,4 +1,4 @@
-"""Datasets for the training examples: MNIST, Fashion-MNIST, optdigits.
+"""Datasets for the training examples: MNIST, Fashion-MNIST, optdigits; Shakespeare text.
 
 :func:`load` returns ``(x_train, y_train, x_test, y_test)`` with images flattened to
 ``(n_samples, n_features)`` float32 in ``[0, 1]`` and labels int64 in ``[0, 10)``. Nothing is
@@ -8,8 +8,12 @@ Fashion-MNIST, from Debian's ``dataset-fashion-mnist`` package.
 Integrity: every file is checked once per process (per path, size and modification time)
 before it is parsed, and a mismatch raises ``ValueError``:
 
-* MNIST and optdigits: SHA-256 of the file against the repository's ``data/SHA256SUMS``
-  (also when the files are read from another ``root``: the bytes must be the same).
+:func:`load_text` returns a character-level corpus as token ids ``(train_ids, val_ids,
+alphabet)``.
+
+* MNIST, optdigits and the Shakespeare text: SHA-256 of the file against the repository's
+  ``data/SHA256SUMS`` (also when the files are read from another ``root``: the bytes must be
+  the same).
 * Fashion-MNIST: SHA-256 of the *decompressed* IDX content against :data:`FASHION_MNIST_SHA256`,
   so that both the original ``.gz`` files (Xiao, Rasul & Vollgraf 2017) and Debian's
   recompressed copies pass (their ``.gz`` bytes differ, the images do not).
@@ -19,7 +23,8 @@ References
 Y. LeCun, C. Cortes, C. J. C. Burges, "The MNIST database of handwritten digits" (IDX format).
 H. Xiao, K. Rasul, R. Vollgraf, "Fashion-MNIST: a novel image dataset for benchmarking machine
 learning algorithms", arXiv:1708.07747 (2017). E. Alpaydin, C. Kaynak, "Optical Recognition of
-Handwritten Digits", UCI Machine Learning Repository (1998).
+Handwritten Digits", UCI Machine Learning Repository (1998). Open Knowledge Foundation,
+"shakespeare" 0.6 (2008), Project Gutenberg texts of eight tragedies.
 """
 
 from __future__ import annotations
@@ -36,6 +41,9 @@ from lightsim import checks
 DATA = Path(__file__).resolve().parent.parent / "data"
 SYSTEM_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 NAMES = ("mnist", "fashion-mnist", "optdigits")
+TEXTS = {"shakespeare": "shakespeare/tragedies.txt"}
+#: Fraction of a text's characters (from its start) in the training split of :func:`load_text`.
+TEXT_TRAIN_FRACTION = 0.9
 
 IDX_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
              "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
@@ -177,3 +185,41 @@ def load(name, *, root=None):
         arrays = [archive[k] for k in ("x_train", "y_train", "x_test", "y_test")]
     return (*_images_labels(arrays[0], arrays[1], 16, name),
             *_images_labels(arrays[2], arrays[3], 16, name))
+
+
+def load_text(name, *, root=None):
+    """Load a character-level corpus as token ids.
+
+    Parameters
+    ----------
+    name : {"shakespeare"}
+        ``"shakespeare"``: eight tragedies (1 158 234 ASCII characters, 73 distinct), see
+        ``data/README.md``.
+    root : path-like, optional
+        Folder holding ``shakespeare/tragedies.txt``; default the repository's ``data/``.
+        The file's SHA-256 must be the one in the repository's ``data/SHA256SUMS``.
+
+    Returns
+    -------
+    train_ids, val_ids : ndarray of int64
+        The first :data:`TEXT_TRAIN_FRACTION` (90 %) of the characters and the rest, each
+        character replaced by its index in ``alphabet``.
+    alphabet : str
+        The distinct characters of the whole file in code-point order: id ``i`` is
+        ``alphabet[i]`` (a model's ``vocab_size`` is ``len(alphabet)``).
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        Missing file; checksum mismatch or a file that is not ASCII text.
+    """
+    relative = TEXTS[checks.choice("name", name, tuple(TEXTS))]
+    root = DATA if root is None else Path(root)
+    content = _read(root / relative, _listed_sha256(relative), decompressed=False)
+    codes = np.frombuffer(content, dtype=np.uint8)
+    if codes.size == 0 or codes.max() > 127:
+        raise ValueError(f"{root / relative} is not ASCII text")
+    present = np.unique(codes)
+    ids = np.searchsorted(present, codes).astype(np.int64)
+    split = int(TEXT_TRAIN_FRACTION * len(ids))
+    return ids[:split], ids[split:], present.tobytes().decode("ascii")

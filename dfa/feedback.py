@@ -1,18 +1,21 @@
-"""How the output error reaches the hidden layers: backprop, digital DFA, optical DFA.
+"""How the output error reaches the feedback points: backprop, digital DFA, optical DFA.
 
-Every backend has one method, ``hidden_deltas(model, cache, e)``, returning
-``[delta_1, ..., delta_{L-1}]`` (``delta_l`` of shape ``(n_samples, sizes[l])``, the model's
-dtype) from the forward cache and the output error ``e = dL_i/da_L`` ``(n_samples,
-n_classes)``. :meth:`dfa.MLP.gradients` turns them into the updates ``dW_l = delta_l.T @
-h_{l-1} / n``; the output layer always uses ``e`` itself. ``cost`` is ``None`` except for the
-optical backend, where it is the OPU's frame / time / energy account.
+Every backend follows :class:`dfa.protocols.Feedback`: ``signals(model, cache, e)`` returns
+one signal per feedback point of the model (:attr:`feedback_points`, bottom to top), each of
+shape ``e.shape[:-1] + point.shape``, or ``None`` for "the true gradient"; the model's
+``gradients(cache, signals, e)`` backpropagates locally from each point to the parameters it
+owns (for an MLP, ``delta_l = signal_l * f'(a_l)`` and ``dW_l = delta_l.T @ h_{l-1} / n``; the
+output layer always uses ``e`` itself). The error ``e = dL_i / d logits_i`` has one vector of
+``model.error_size`` per sample (``n_classes``) or per token (``vocab_size``). ``cost`` is
+``None`` except for the optical backend, where it is the OPU's frame / time / energy account.
 
 Direct feedback alignment (Nokland 2016) replaces the backward pass by a fixed random
-projection of the error to every hidden layer at once: ``delta_l = (e @ B_l.T) * f'(a_l)``.
-The forward weights come to align with the feedback so that the updates follow the gradient
-within 90 degrees. The optical version computes ``e @ B.T`` with an OPU (Launay et al.,
+projection of the error to every feedback point at once: ``signal_p = e @ B_p.T``. The forward
+weights come to align with the feedback so that the updates follow the gradient within 90
+degrees. The optical version computes ``e @ B.T`` with an OPU (Launay et al.,
 "Light-in-the-loop: using a photonics co-processor for scalable training of neural
-networks", 2020; Wang et al., arXiv:2409.12965, 2024).
+networks", 2020; Wang et al., arXiv:2409.12965, 2024), one OPU input per error vector: for a
+language model, one per token.
 
 References
 ----------
@@ -36,27 +39,34 @@ RESCALES = ("auto", "oracle", "calibration")
 
 
 class Backprop:
-    """Exact chain rule: ``delta_l = (delta_{l+1} @ W_{l+1}) * f'(a_l)``, ``delta_L = e``."""
+    """The exact chain rule: ``None`` (the true gradient) at every feedback point, so that
+    the model backpropagates from its output through every layer."""
 
     cost = None
 
-    def hidden_deltas(self, model, cache, e):
-        deltas = []
-        delta = e
-        for layer in range(model.n_layers - 1, 0, -1):
-            delta = (delta @ model.weights[layer]) * model.activation_derivative(cache, layer)
-            deltas.append(delta)
-        return deltas[::-1]
+    def signals(self, model, cache, e):
+        return [None] * len(model.feedback_points)
 
 
-def _modulate(model, cache, feedback):
-    """``delta_l = feedback_l * f'(a_l)`` for each hidden layer, in the model's dtype."""
-    return [fb.astype(model.dtype, copy=False) * model.activation_derivative(cache, layer)
-            for layer, fb in enumerate(feedback, start=1)]
+def _layout(model):
+    """What a feedback matrix depends on: the error size and the points' shapes."""
+    return model.error_size, [p.shape for p in model.feedback_points]
+
+
+def _split(projected, model, e):
+    """Consecutive column blocks of ``projected`` ``(n_vectors, >= sum sizes)``, one per
+    feedback point, each reshaped to ``e.shape[:-1] + point.shape``."""
+    signals, start = [], 0
+    for point in model.feedback_points:
+        block = projected[:, start:start + point.size]
+        signals.append(block.reshape(*e.shape[:-1], *point.shape))
+        start += point.size
+    return signals
 
 
 class DigitalDFA:
-    """Direct feedback alignment with fixed random matrices ``B_l`` ``(sizes[l], n_classes)``.
+    """Direct feedback alignment with fixed random matrices ``B_p`` ``(point size,
+    error_size)``, one per feedback point (``(sizes[l], n_classes)`` for an MLP).
 
     Parameters
     ----------
@@ -65,18 +75,19 @@ class DigitalDFA:
     distribution : {"gaussian", "uniform"}
         Entries i.i.d. normal, or uniform in ``+-sqrt(3) * scale`` (same variance).
     shared : bool
-        ``False``: one independent ``B_l`` per hidden layer. ``True``: a single ``B`` of shape
-        ``(max hidden width, n_classes)`` whose first ``sizes[l]`` rows feed layer ``l``, in
-        the manner of LightOn's TinyDFA (the layers then receive correlated feedback).
+        ``False``: one independent ``B_p`` per point. ``True``: a single ``B`` of shape
+        ``(largest point size, error_size)`` whose first rows feed each point, in the manner
+        of LightOn's TinyDFA (the points then receive correlated feedback).
     scale : float, optional
-        Standard deviation of the entries; default ``1 / sqrt(n_classes)``. With that choice
-        each component of ``e @ B_l.T`` has the mean square of one component of ``e``
-        (``E[(e B^T)_i^2] = |e|^2 / n_classes``), whatever the number of classes. Only the
+        Standard deviation of the entries; default ``1 / sqrt(error_size)``. With that choice
+        each component of ``e @ B_p.T`` has the mean square of one component of ``e``
+        (``E[(e B^T)_i^2] = |e|^2 / error_size``), whatever the number of classes. Only the
         product of this scale and the learning rate matters for plain SGD; Adam is nearly
         invariant to it (up to its ``eps``).
 
-    The matrices are built on the first call from the model's sizes (float32, or the model's
-    dtype) and then fixed; using the same object with a model of other sizes raises.
+    The matrices are built on the first call from the model's layout (error size and point
+    shapes; the model's dtype) and then fixed; using the same object with a model of
+    another layout raises.
     """
 
     cost = None
@@ -90,12 +101,12 @@ class DigitalDFA:
         self._sizes = None
 
     def matrices(self, model) -> list:
-        """The feedback matrices ``[B_1, ..., B_{L-1}]``, each ``(sizes[l], n_classes)``."""
+        """The feedback matrices, one ``(point size, error_size)`` per feedback point."""
         if self._sizes is None:
             self._build(model)
-        elif self._sizes != model.sizes:
-            raise ValueError(f"this DigitalDFA was built for a model of sizes {self._sizes}, "
-                             f"got one of sizes {model.sizes}")
+        elif self._sizes != _layout(model):
+            raise ValueError(f"this DigitalDFA was built for a model with (error size, "
+                             f"feedback point shapes) {self._sizes}, got {_layout(model)}")
         return self._matrices
 
     def _draw(self, rng, shape, scale, dtype):
@@ -106,27 +117,30 @@ class DigitalDFA:
 
     def _build(self, model):
         rng = np.random.default_rng(self.seed)
-        n_classes = model.n_classes
-        scale = 1 / np.sqrt(n_classes) if self.scale is None else self.scale
-        widths = model.hidden_sizes
+        n_errors = model.error_size
+        scale = 1 / np.sqrt(n_errors) if self.scale is None else self.scale
+        widths = [p.size for p in model.feedback_points]
         if self.shared and widths:
-            shared = self._draw(rng, (max(widths), n_classes), scale, model.dtype)
+            shared = self._draw(rng, (max(widths), n_errors), scale, model.dtype)
             self._matrices = [shared[:w] for w in widths]
         else:
-            self._matrices = [self._draw(rng, (w, n_classes), scale, model.dtype)
+            self._matrices = [self._draw(rng, (w, n_errors), scale, model.dtype)
                               for w in widths]
-        self._sizes = list(model.sizes)
+        self._sizes = _layout(model)
 
-    def hidden_deltas(self, model, cache, e):
-        return _modulate(model, cache, [e @ b.T for b in self.matrices(model)])
+    def signals(self, model, cache, e):
+        return [(e @ b.T).reshape(*e.shape[:-1], *point.shape)
+                for b, point in zip(self.matrices(model), model.feedback_points)]
 
 
 class OpticalDFA:
     """Direct feedback alignment with the projection ``e @ B.T`` done by an OPU.
 
-    Each call (one batch of errors ``e`` ``(n_samples, n_classes)``):
+    Each call (one batch of errors ``e`` ``(..., error_size)``, one OPU input per error
+    vector: per sample for a classifier, per token for a language model; below ``n_classes``
+    stands for ``error_size``):
 
-    1. **Normalise** every sample by ``r = max_k |e_k|`` (rows with ``r = 0`` stay zero):
+    1. **Normalise** every error vector by ``r = max_k |e_k|`` (rows with ``r = 0`` stay zero):
        ``u = e / r`` in ``[-1, 1]``.
     2. **Encode** for the DMD. ``"ternary"``: ``t = +1`` where ``u > threshold``, ``-1``
        where ``u < -threshold``, else 0; the threshold is *relative* to the sample's largest
@@ -155,13 +169,15 @@ class OpticalDFA:
        pixel ``k`` is divided by the norm of its calibrated row ``|B_hat_k|`` instead, so
        that every feedback row has unit norm (rms ``1 / sqrt(n_classes)`` per entry, the
        digital default) and no further rescale is applied.
-    6. **Slice** the first ``sum(hidden widths)`` camera pixels into consecutive blocks, one
-       per hidden layer (independent feedback per layer), and multiply by ``f'(a_l)``.
+    6. **Slice** the first ``sum(point sizes)`` camera pixels into consecutive blocks, one
+       per feedback point (independent feedback per point), reshaped to the point's shape;
+       the model multiplies an MLP's by ``f'(a_l)``.
 
     Parameters
     ----------
     opu : lightsim.OPU
-        Needs ``n_in == n_classes`` and ``n_out >= sum(hidden widths)``.
+        Needs ``n_in == model.error_size`` and ``n_out >=`` the sum of the feedback points'
+        sizes (the hidden widths of an MLP, ``n_layers * d_model`` for a language model).
     threshold : float
         Relative ternarisation threshold in ``[0, 1)`` (``"ternary"`` only). Keep it above
         ``1 / (n_classes - 1)``: an untrained softmax network predicts ``p_k ~ 1 / n_classes``,
@@ -290,20 +306,23 @@ class OpticalDFA:
 
     def _layout(self, model):
         """Number of camera pixels used, checked against the model and the OPU."""
-        if self._sizes is not None and self._sizes != model.sizes:
-            raise ValueError(f"this OpticalDFA was set up for a model of sizes {self._sizes}, "
-                             f"got one of sizes {model.sizes}")
-        n_classes, widths = model.n_classes, model.hidden_sizes
-        if self.opu.n_in != n_classes:
-            raise ValueError(f"opu.n_in={self.opu.n_in} must equal n_classes={n_classes} (one "
-                             f"input per class; spread each over many mirrors with the OPU's "
-                             f"macro_pixels option)")
-        if self.opu.n_out < sum(widths):
-            raise ValueError(f"opu.n_out={self.opu.n_out} is smaller than the sum of the "
-                             f"hidden widths {widths} = {sum(widths)}: one camera pixel is "
-                             f"needed per hidden unit")
-        self._sizes = list(model.sizes)
-        return sum(widths)
+        if self._sizes is not None and self._sizes != _layout(model):
+            raise ValueError(f"this OpticalDFA was set up for a model with (error size, "
+                             f"feedback point shapes) {self._sizes}, got {_layout(model)}")
+        n_errors, points = model.error_size, model.feedback_points
+        if self.opu.n_in != n_errors:
+            raise ValueError(f"opu.n_in={self.opu.n_in} must equal the model's error size "
+                             f"{n_errors} (n_classes, or vocab_size for a language model: one "
+                             f"input per error component; spread each over many mirrors with "
+                             f"the OPU's macro_pixels option)")
+        used = sum(p.size for p in points)
+        if self.opu.n_out < used:
+            sizes = " + ".join(f"{p.name} {p.size}" for p in points)
+            raise ValueError(f"opu.n_out={self.opu.n_out} is smaller than the feedback points' "
+                             f"sizes {sizes} = {used}: one camera pixel is needed per "
+                             f"feedback value")
+        self._sizes = _layout(model)
+        return used
 
     def _class_matrix(self, model):
         """Ideal ``B_c`` ``(pixels used, n_classes)``."""
@@ -321,13 +340,13 @@ class OpticalDFA:
                 used = self._layout(model)
                 rng = np.random.default_rng(self.seed)
                 signs = rng.choice(np.array([-1, 1], dtype=np.int8),
-                                   size=(self.probes, model.n_classes))
+                                   size=(self.probes, model.error_size))
                 y = self.opu.linear_transform(signs, encoding="ternary")[:, :used]
                 self._scale = float(np.sqrt(np.mean(y * y)))
             elif self.rescale in ("oracle", "calibration"):
                 b = (self._class_matrix(model) if self.rescale == "oracle"
                      else self.calibrated_matrix()[:self._layout(model)])
-                self._scale = float(np.sqrt(model.n_classes * np.mean(b * b)))
+                self._scale = float(np.sqrt(model.error_size * np.mean(b * b)))
             else:
                 self._scale = self.rescale
             if self._scale == 0:  # e.g. a 1-bit camera whose every pixel reads 0 DN
@@ -338,7 +357,7 @@ class OpticalDFA:
         return self._scale
 
     def matrices(self, model) -> list:
-        """The ideal feedback matrices ``[B_1, ..., B_{L-1}]`` ``(sizes[l], n_classes)``.
+        """The ideal feedback matrices, one ``(point size, error_size)`` per feedback point.
 
         What the optical feedback approximates: slices of ``B_c / scale``. Exact up to the
         encoding (ternarisation, bit depth) and the OPU's noise.
@@ -346,11 +365,12 @@ class OpticalDFA:
         b = self._class_matrix(model) / self.scale(model)
         if self.normalize_rows:
             b = b / self._row_norms(len(b))[:, None]
-        bounds = np.cumsum([0, *model.hidden_sizes])
+        bounds = np.cumsum([0, *(p.size for p in model.feedback_points)])
         return [b[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:])]
 
     def encode(self, e):
-        """``(encoded errors (n_samples, n_classes), r = max_k |e_k| (n_samples,))``."""
+        """``(encoded errors (n_vectors, n_classes), r = max_k |e_k| (n_vectors,))`` from
+        errors ``(n_vectors, n_classes)``."""
         e = np.asarray(e, dtype=np.float64)
         r = np.abs(e).max(axis=1)
         u = e / np.where(r > 0, r, 1.0)[:, None]
@@ -358,14 +378,12 @@ class OpticalDFA:
             return u, r
         return ternary_values(u, self.threshold), r
 
-    def hidden_deltas(self, model, cache, e):
+    def signals(self, model, cache, e):
         used = self._layout(model)
         scale = self.scale(model)  # measured before the first projection, as on a bench
-        encoded, r = self.encode(e)
+        encoded, r = self.encode(np.reshape(e, (-1, e.shape[-1])))
         projected = self.opu.linear_transform(encoded, encoding=self.encoding)
         projected = projected[:, :used] * (r / scale)[:, None]
         if self.normalize_rows:
             projected /= self._row_norms(used)[None, :]
-        bounds = np.cumsum([0, *model.hidden_sizes])
-        return _modulate(model, cache, [projected[:, lo:hi]
-                                        for lo, hi in zip(bounds[:-1], bounds[1:])])
+        return _split(projected, model, e)

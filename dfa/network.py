@@ -11,7 +11,10 @@ Conventions
 * The output error is ``e = dL_i / da_L`` per sample (``p - onehot(y)`` for both losses), and
   for any learning rule (backprop or feedback alignment) the update of layer ``l`` is
   ``dW_l = delta_l.T @ h_{l-1} / n``, ``db_l = mean(delta_l)`` with ``delta_L = e``. The rules
-  differ only in how the hidden ``delta_l`` are obtained (:mod:`dfa.feedback`).
+  differ only in how the hidden ``delta_l`` are obtained: the feedback point of hidden layer
+  ``l`` is its output ``h_l`` (:mod:`dfa.protocols`), and ``delta_l = signal_l * f'(a_l)``,
+  where the signal is the backend's (:mod:`dfa.feedback`) or, for backprop,
+  ``delta_{l+1} @ W_{l+1}``.
 * float32 by default; :meth:`MLP.astype` gives a float64 copy (used to check gradients
   against finite differences). Inputs are converted to the model's dtype by :meth:`forward`.
 
@@ -30,6 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from lightsim import checks
+
+from .protocols import FeedbackPoint, check_signals, check_targets
 
 ACTIVATIONS = ("tanh", "relu", "sigmoid")
 LOSSES = ("softmax", "sigmoid")
@@ -146,6 +151,23 @@ class MLP:
         return self.sizes[1:-1]
 
     @property
+    def error_size(self) -> int:
+        """Length of one error vector: ``n_classes``."""
+        return self.n_classes
+
+    @property
+    def feedback_points(self) -> list:
+        """One :class:`dfa.protocols.FeedbackPoint` per hidden layer ``l``: its output
+        ``h_l``, named ``"h{l}"``, of shape ``(sizes[l],)``."""
+        return [FeedbackPoint(f"h{layer}", (width,))
+                for layer, width in enumerate(self.hidden_sizes, start=1)]
+
+    @property
+    def alignment_groups(self) -> list:
+        """Hidden layer ``l``'s signal decides ``W_l`` (index ``2 (l - 1)`` in :attr:`params`)."""
+        return [[2 * (layer - 1)] for layer in range(1, self.n_layers)]
+
+    @property
     def params(self) -> list:
         """``[W_1, b_1, ..., W_L, b_L]``, the arrays an optimiser updates in place."""
         return [p for wb in zip(self.weights, self.biases) for p in wb]
@@ -162,15 +184,17 @@ class MLP:
         return new
 
     # ------------------------------------------------------------------ computation
-    def _input(self, x):
-        x = checks.finite_array("x", x, complex_ok=False)
+    def check_inputs(self, x, name="x") -> np.ndarray:
+        """``x`` ``(n_samples, sizes[0])``, finite, in the model's dtype."""
+        x = checks.finite_array(name, x, complex_ok=False)
         if x.ndim != 2 or x.shape[1] != self.sizes[0]:
-            raise ValueError(f"x must have shape (n_samples, {self.sizes[0]}), got {x.shape}")
+            raise ValueError(f"{name} must have shape (n_samples, {self.sizes[0]}), got "
+                             f"{x.shape}")
         return x.astype(self.dtype, copy=False)
 
     def forward(self, x) -> Cache:
         """Forward pass keeping every ``a_l`` and ``h_l`` (see :class:`Cache`)."""
-        h = self._input(x)
+        h = self.check_inputs(x)
         activations, preactivations = [h], []
         for layer, (w, b) in enumerate(zip(self.weights, self.biases), start=1):
             a = h @ w.T + b
@@ -182,7 +206,7 @@ class MLP:
 
     def logits(self, x, batch_size=4096) -> np.ndarray:
         """Output pre-activations ``a_L`` ``(n_samples, n_classes)``, computed in batches."""
-        x = self._input(x)
+        x = self.check_inputs(x)
         batch_size = checks.integer("batch_size", batch_size, minimum=1)
         out = [self.forward(x[i:i + batch_size]).logits for i in range(0, len(x), batch_size)]
         return np.concatenate(out) if out else np.zeros((0, self.n_classes), self.dtype)
@@ -193,17 +217,7 @@ class MLP:
 
     def check_labels(self, y, n, name="y") -> np.ndarray:
         """``y`` as given if it holds ``n`` integer class indices in ``[0, n_classes)``."""
-        y = np.asarray(y)
-        if y.dtype.kind not in "iu":
-            raise TypeError(f"{name} must hold integer class indices, got dtype {y.dtype}")
-        if y.shape != (n,):
-            raise ValueError(f"{name} must have shape ({n},), got {y.shape}")
-        outside = (y < 0) | (y >= self.n_classes)
-        if outside.any():
-            raise ValueError(f"{name} must be in [0, {self.n_classes}) (the model's n_classes), "
-                             f"got {int(outside.sum())} label(s) outside, values in "
-                             f"[{y.min()}, {y.max()}]")
-        return y
+        return check_targets(y, (n,), self.n_classes, name)
 
     def loss(self, logits, y) -> float:
         """Mean loss over the samples (natural log)."""
@@ -233,23 +247,26 @@ class MLP:
         return derivative(self.activation, cache.preactivations[layer - 1],
                           cache.activations[layer])
 
-    def gradients(self, cache, deltas, e) -> list:
-        """Updates ``[dW_1, db_1, ..., dW_L, db_L]`` from hidden deltas and the output error.
+    def gradients(self, cache, signals, e) -> list:
+        """Updates ``[dW_1, db_1, ..., dW_L, db_L]`` from the signals and the output error.
 
-        ``deltas`` lists ``delta_l`` ``(n_samples, sizes[l])`` for the hidden layers
-        ``l = 1..L-1``; the output layer uses ``e``. With the backprop deltas these are the
-        exact gradients of :meth:`loss` (the mean over the batch).
+        ``signals`` holds one entry per hidden layer ``l = 1..L-1`` (:attr:`feedback_points`):
+        an array ``(n_samples, sizes[l])`` delivered at ``h_l``, or ``None`` for the true
+        gradient ``delta_{l+1} @ W_{l+1}``; then ``delta_l = signal_l * f'(a_l)``. The output
+        layer uses ``e``. With ``None`` everywhere these are the exact gradients of
+        :meth:`loss` (the mean over the batch).
         """
-        deltas = list(deltas) + [e]
-        if len(deltas) != self.n_layers:
-            raise ValueError(f"expected {self.n_layers - 1} hidden deltas, got "
-                             f"{len(deltas) - 1}")
+        signals = check_signals(self, signals, e)
         n = len(e)
-        grads = []
-        for layer, (delta, h) in enumerate(zip(deltas, cache.activations), start=1):
-            if delta.shape != (n, self.sizes[layer]):
-                raise ValueError(f"delta of layer {layer} must have shape "
-                                 f"({n}, {self.sizes[layer]}), got {delta.shape}")
-            grads.append((delta.T @ h) / n)
-            grads.append(delta.mean(axis=0))
+        grads = [None] * (2 * self.n_layers)
+        delta = e
+        for layer in range(self.n_layers, 0, -1):
+            h = cache.activations[layer - 1]
+            grads[2 * layer - 2] = (delta.T @ h) / n
+            grads[2 * layer - 1] = delta.mean(axis=0)
+            if layer > 1:
+                signal = signals[layer - 2]
+                upstream = (delta @ self.weights[layer - 1] if signal is None
+                            else signal.astype(self.dtype, copy=False))
+                delta = upstream * self.activation_derivative(cache, layer - 1)
         return grads

@@ -31,17 +31,21 @@ def _angle(a, b) -> float:
 
 
 def alignment_angles(model, feedback, x, y) -> list:
-    """Angles (degrees) between ``feedback``'s and backprop's weight updates, per hidden layer.
+    """Angles (degrees) between ``feedback``'s and backprop's weight updates, per feedback point.
 
-    Computed on the batch ``(x, y)`` for the weights ``W_1 .. W_{L-1}`` (biases excluded);
-    NaN for a layer whose update is exactly zero. With an optical feedback this call uses the
-    OPU (and its frames are counted in its cost).
+    Computed on the batch ``(x, y)`` (inputs and targets of ``model``) over the weight matrices
+    each point's signal decides (``model.alignment_groups``: ``W_l`` of an MLP's hidden layer
+    ``l``, the four matrices of a Transformer block; biases, gains and embeddings excluded),
+    taken together as one vector; NaN for a point whose update is exactly zero. With an
+    optical feedback this call uses the OPU (and its frames are counted in its cost).
     """
     cache = model.forward(x)
     e = model.output_error(cache.logits, y)
-    exact = model.gradients(cache, Backprop().hidden_deltas(model, cache, e), e)
-    approx = model.gradients(cache, feedback.hidden_deltas(model, cache, e), e)
-    return [_angle(approx[2 * i], exact[2 * i]) for i in range(model.n_layers - 1)]
+    exact = model.gradients(cache, Backprop().signals(model, cache, e), e)
+    approx = model.gradients(cache, feedback.signals(model, cache, e), e)
+    return [_angle(np.concatenate([approx[i].ravel() for i in group]),
+                   np.concatenate([exact[i].ravel() for i in group]))
+            for group in model.alignment_groups]
 
 
 def evaluate(model, x, y, batch_size=4096) -> float:
@@ -56,24 +60,24 @@ def _check_data(model, data):
         raise TypeError("data must be a tuple (x_train, y_train, x_test, y_test)") from None
     checked = []
     for part, x, y in (("train", x_train, y_train), ("test", x_test, y_test)):
-        x = checks.finite_array(f"x_{part}", x, complex_ok=False)
-        if x.ndim != 2 or x.shape[1] != model.sizes[0] or len(x) == 0:
-            raise ValueError(f"x_{part} must have shape (n_samples >= 1, {model.sizes[0]}), "
-                             f"got {x.shape}")
+        x = model.check_inputs(x, f"x_{part}")
+        if len(x) == 0:
+            raise ValueError(f"x_{part} must hold at least one sample, got shape {x.shape}")
         y = model.check_labels(y, len(x), f"y_{part}")
-        checked += [x.astype(model.dtype, copy=False), y]
+        checked += [x, y]
     return checked
 
 
 def _check_feedback(feedback):
     """``TypeError`` unless ``feedback`` is a feedback object (an instance with
-    ``hidden_deltas``), naming what was given: a class, a string, anything else."""
+    ``signals``, :class:`dfa.protocols.Feedback`), naming what was given: a class, a string,
+    anything else."""
     expected = "a feedback object such as dfa.Backprop(), dfa.DigitalDFA() or " \
                "dfa.OpticalDFA(opu)"
     if isinstance(feedback, type):
         raise TypeError(f"feedback must be {expected}, got the class {feedback.__name__}: "
                         f"call it, {feedback.__name__}(...)")
-    if not callable(getattr(feedback, "hidden_deltas", None)):
+    if not callable(getattr(feedback, "signals", None)):
         raise TypeError(f"feedback must be {expected}, got {feedback!r:.80} of type "
                         f"{type(feedback).__name__}")
 
@@ -84,10 +88,12 @@ def train(model, feedback, data, *, epochs, batch_size=128, optimizer, seed=0, p
 
     Parameters
     ----------
-    model : dfa.MLP
+    model : dfa.MLP or dfa.ViT
+        A classifier following :class:`dfa.protocols.Model`, with ``check_inputs``,
+        ``check_labels`` and ``predict``.
     feedback : dfa.Backprop, dfa.DigitalDFA or dfa.OpticalDFA
     data : tuple
-        ``(x_train, y_train, x_test, y_test)``; images ``(n, sizes[0])`` (converted to the
+        ``(x_train, y_train, x_test, y_test)``; images ``(n, n_features)`` (converted to the
         model's dtype), integer labels in ``[0, n_classes)``. Checked before training:
         non-finite inputs, labels out of range or shape mismatches raise ``ValueError``.
     epochs : int
@@ -113,7 +119,7 @@ def train(model, feedback, data, *, epochs, batch_size=128, optimizer, seed=0, p
         Per-epoch lists: ``"loss"`` (mean training loss over the epoch's batches, before each
         update), ``"train_accuracy"`` (fraction of the epoch's training samples classified
         correctly when their batch was seen), ``"test_accuracy"`` (after the epoch),
-        ``"alignment"`` (list of angles in degrees, one per hidden layer, see
+        ``"alignment"`` (list of angles in degrees, one per feedback point, see
         :func:`alignment_angles`), ``"lr"`` (learning rate used in the epoch), ``"time"``
         (wall time since the start, s); and
         ``"opu_cost"``: ``feedback.cost.summary()`` at the end, or ``None``.
@@ -160,8 +166,7 @@ def train(model, feedback, data, *, epochs, batch_size=128, optimizer, seed=0, p
                         f"the training diverged (lower the learning rate)")
                 e = model.output_error(cache.logits, yb)
                 optimizer.step(model.params,
-                               model.gradients(cache, feedback.hidden_deltas(model, cache, e),
-                                               e))
+                               model.gradients(cache, feedback.signals(model, cache, e), e))
                 loss_sum += loss * len(idx)
                 correct += int(np.count_nonzero(np.argmax(cache.logits, axis=1) == yb))
                 bar.update()

@@ -28,20 +28,28 @@ def _setup(sizes, activation="tanh", seed=0, n=6, dtype=np.float64):
        activation=st.sampled_from(ACTIVATIONS), seed=st.integers(0, 2**16))
 def test_dfa_with_transposed_forward_weights_is_backprop(width, n_in, n_classes,
                                                          activation, seed):
-    # one hidden layer: backprop's delta_1 = (e @ W_2) * f'(a_1), DFA's (e @ B_1.T) * f'(a_1)
+    # one hidden layer: backprop's signal at h_1 is e @ W_2, DFA's e @ B_1.T
     model, cache, e = _setup([n_in, width, n_classes], activation, seed)
     feedback = dfa.DigitalDFA(seed=seed)
     feedback.matrices(model)[0][:] = model.weights[1].T
-    (exact,) = dfa.Backprop().hidden_deltas(model, cache, e)
-    (direct,) = feedback.hidden_deltas(model, cache, e)
-    np.testing.assert_allclose(direct, exact, rtol=1e-12, atol=1e-15)
+    exact = model.gradients(cache, dfa.Backprop().signals(model, cache, e), e)
+    direct = model.gradients(cache, feedback.signals(model, cache, e), e)
+    for d, x in zip(direct, exact):
+        np.testing.assert_allclose(d, x, rtol=1e-12, atol=1e-15)
 
 
-def test_backprop_deltas_shapes_and_dtype():
+def test_backprop_signals_are_the_true_gradient_and_keep_the_dtype():
     model, cache, e = _setup([5, 7, 4, 3], dtype=np.float32)
-    deltas = dfa.Backprop().hidden_deltas(model, cache, e)
-    assert [d.shape for d in deltas] == [(6, 7), (6, 4)]
-    assert all(d.dtype == np.float32 for d in deltas)
+    assert dfa.Backprop().signals(model, cache, e) == [None, None]
+    grads = model.gradients(cache, [None, None], e)
+    assert [g.shape for g in grads] == [p.shape for p in model.params]
+    assert all(g.dtype == np.float32 for g in grads)
+    # the true signal at h_2 given explicitly gives the same updates
+    delta_out = e
+    explicit = delta_out @ model.weights[2]
+    same = model.gradients(cache, [None, explicit], e)
+    for a, b in zip(grads, same):
+        np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize("distribution", ["gaussian", "uniform"])
@@ -82,17 +90,22 @@ def test_digital_feedback_is_seeded_fixed_and_tied_to_the_model_sizes():
     np.testing.assert_array_equal(feedback.matrices(model)[0], first)
     np.testing.assert_array_equal(dfa.DigitalDFA(seed=7).matrices(model)[0], first)
     assert not np.array_equal(dfa.DigitalDFA(seed=8).matrices(model)[0], first)
-    with pytest.raises(ValueError, match="sizes"):
+    with pytest.raises(ValueError, match="feedback point shapes"):
         feedback.matrices(dfa.MLP([4, 5, 3]))
 
 
-def test_digital_dfa_deltas_use_the_feedback_matrices():
+def test_digital_dfa_updates_use_the_feedback_matrices():
     model, cache, e = _setup([4, 6, 5, 3], activation="sigmoid")
     feedback = dfa.DigitalDFA(seed=3)
-    deltas = feedback.hidden_deltas(model, cache, e)
-    for layer, (delta, b) in enumerate(zip(deltas, feedback.matrices(model)), start=1):
-        h = cache.activations[layer]
-        np.testing.assert_allclose(delta, (e @ b.T) * h * (1 - h), rtol=1e-12)
+    signals = feedback.signals(model, cache, e)
+    grads = model.gradients(cache, signals, e)
+    n = len(e)
+    for layer, (signal, b) in enumerate(zip(signals, feedback.matrices(model)), start=1):
+        np.testing.assert_allclose(signal, e @ b.T, rtol=1e-12)
+        h, h_below = cache.activations[layer], cache.activations[layer - 1]
+        delta = (e @ b.T) * h * (1 - h)  # sigmoid'(a) = h (1 - h)
+        np.testing.assert_allclose(grads[2 * layer - 2], delta.T @ h_below / n, rtol=1e-12)
+        np.testing.assert_allclose(grads[2 * layer - 1], delta.mean(axis=0), rtol=1e-12)
 
 
 @pytest.mark.parametrize("kwargs", [dict(distribution="cauchy"), dict(scale=0.0),
@@ -139,12 +152,12 @@ def test_optical_dfa_bitplanes_with_an_exact_opu_is_digital_dfa_with_its_matrice
     model, cache, e = _setup([5, 6, 4, 3])
     opu = LinearOPU(n_in=3, n_out=12)
     feedback = dfa.OpticalDFA(opu, encoding="bitplanes", rescale="oracle")
-    deltas = feedback.hidden_deltas(model, cache, e)
+    signals = feedback.signals(model, cache, e)
     matrices = feedback.matrices(model)
     assert [b.shape for b in matrices] == [(6, 3), (4, 3)]
-    for layer, (delta, b) in enumerate(zip(deltas, matrices), start=1):
-        expected = (e @ b.T) * model.activation_derivative(cache, layer)
-        np.testing.assert_allclose(delta, expected, rtol=1e-10, atol=1e-14)
+    for signal, b in zip(signals, matrices):
+        expected = e @ b.T
+        np.testing.assert_allclose(signal, expected, rtol=1e-10, atol=1e-14)
     # "oracle" rescaling gives the ideal feedback the rms of the digital default
     b = np.concatenate(matrices)
     assert np.sqrt(np.mean(b**2)) == pytest.approx(1 / np.sqrt(3), rel=1e-12)
@@ -157,7 +170,7 @@ def test_optical_dfa_ternary_encoding_and_rescale():
     model, cache, e = _setup([5, 6, 3], n=8)
     opu = LinearOPU(n_in=3, n_out=7)
     feedback = dfa.OpticalDFA(opu, threshold=0.3, encoding="ternary", rescale=2.5)
-    (delta,) = feedback.hidden_deltas(model, cache, e)
+    (signal,) = feedback.signals(model, cache, e)
     X, encoding = opu.inputs[0]
     assert encoding == "ternary" and set(np.unique(X)) <= {-1, 0, 1}
     r = np.abs(e).max(axis=1, keepdims=True)
@@ -165,8 +178,8 @@ def test_optical_dfa_ternary_encoding_and_rescale():
     np.testing.assert_array_equal(X, ternary)
     (b,) = feedback.matrices(model)
     np.testing.assert_allclose(b, opu.matrix[:6] / 2.5, rtol=1e-12)
-    expected = (r * ternary) @ b.T * model.activation_derivative(cache, 1)
-    np.testing.assert_allclose(delta, expected, rtol=1e-10, atol=1e-14)
+    expected = (r * ternary) @ b.T
+    np.testing.assert_allclose(signal, expected, rtol=1e-10, atol=1e-14)
 
 
 @given(seed=st.integers(0, 2**31), n_out=st.integers(40, 400))
@@ -176,7 +189,7 @@ def test_measured_rescale_matches_the_oracle(seed, n_out):
     model, cache, e = _setup([5, 20, 3], n=4)
     opu = LinearOPU(n_in=3, n_out=n_out, seed=seed)
     measured = dfa.OpticalDFA(opu, probes=64, seed=seed)
-    measured.hidden_deltas(model, cache, e)
+    measured.signals(model, cache, e)
     X, encoding = opu.inputs[0]  # the probes come first, as a bench calibrates first
     assert encoding == "ternary" and X.shape == (64, 3) and set(np.unique(X)) == {-1, 1}
     b = opu.matrix[:20]
@@ -192,16 +205,16 @@ def test_measured_rescale_matches_the_oracle(seed, n_out):
 def test_optical_dfa_zero_error_rows_give_zero_feedback():
     model, cache, e = _setup([4, 5, 3], n=3)
     e[1] = 0
-    (delta,) = dfa.OpticalDFA(LinearOPU(3, 5)).hidden_deltas(model, cache, e)
-    assert not delta[1].any() and np.isfinite(delta).all()
+    (signal,) = dfa.OpticalDFA(LinearOPU(3, 5)).signals(model, cache, e)
+    assert not signal[1].any() and np.isfinite(signal).all()
 
 
 def test_optical_dfa_checks_the_opu_size():
     model, cache, e = _setup([4, 6, 5, 3])
-    with pytest.raises(ValueError, match=r"\[6, 5\]"):
-        dfa.OpticalDFA(LinearOPU(3, 10)).hidden_deltas(model, cache, e)
-    with pytest.raises(ValueError, match="must equal n_classes"):
-        dfa.OpticalDFA(LinearOPU(6, 11)).hidden_deltas(model, cache, e)
+    with pytest.raises(ValueError, match=r"h1 6 \+ h2 5 = 11"):
+        dfa.OpticalDFA(LinearOPU(3, 10)).signals(model, cache, e)
+    with pytest.raises(ValueError, match="must equal the model's error size 3"):
+        dfa.OpticalDFA(LinearOPU(6, 11)).signals(model, cache, e)
     with pytest.raises(TypeError, match="lightsim.OPU"):
         dfa.OpticalDFA(object())
     with pytest.raises(ValueError, match="encoding"):
@@ -217,14 +230,14 @@ def test_calibrated_row_normalisation_gives_unit_rows_measured_through_the_opu()
     opu = LinearOPU(n_in=3, n_out=12)
     opu.effective_matrix = None  # a bench cannot read it: the feedback must not either
     feedback = dfa.OpticalDFA(opu, encoding="bitplanes", calibration=2, normalize_rows=True)
-    deltas = feedback.hidden_deltas(model, cache, e)
+    signals = feedback.signals(model, cache, e)
     np.testing.assert_allclose(feedback.calibrated_matrix(), opu.matrix, rtol=1e-10)
     calibration_inputs, _ = opu.inputs[0]
     assert calibration_inputs.shape == (4, 3)  # 2 frames per input: n_in + 1 probes
     normalised = opu.matrix[:10] / np.linalg.norm(opu.matrix[:10], axis=1, keepdims=True)
-    for layer, (delta, b) in enumerate(zip(deltas, np.split(normalised, [6])), start=1):
-        expected = (e @ b.T) * model.activation_derivative(cache, layer)
-        np.testing.assert_allclose(delta, expected, rtol=1e-9, atol=1e-13)
+    for signal, b in zip(signals, np.split(normalised, [6])):
+        expected = e @ b.T
+        np.testing.assert_allclose(signal, expected, rtol=1e-9, atol=1e-13)
 
 
 def test_calibrated_rescale_matches_the_oracle_for_an_exact_opu():
@@ -273,7 +286,7 @@ def test_recalibration_follows_a_drifting_medium():
                        decorrelation_time=20.0)
     feedback = dfa.OpticalDFA(opu, calibration=4, normalize_rows=True,
                               recalibrate_every=5.0)
-    feedback.hidden_deltas(model, cache, e)
+    feedback.signals(model, cache, e)
     first = feedback.calibrated_matrix().copy()
     assert feedback.calibrated_matrix() is feedback.calibrated_matrix()  # not yet due
     opu.transform(np.zeros((int(10 * opu.frame_rate), 4), dtype=bool))  # 10 s pass
@@ -291,12 +304,12 @@ def test_optical_dfa_with_ideal_opu_follows_its_effective_matrix():
     model, cache, e = _setup([5, 16, 8, 4], n=5)
     opu = lightsim.OPU(4, 24, preset="ideal", camera=None, seed=1, macro_pixels=8)
     feedback = dfa.OpticalDFA(opu, encoding="ternary", threshold=0.0)
-    deltas = feedback.hidden_deltas(model, cache, e)
+    signals = feedback.signals(model, cache, e)
     r = np.abs(e).max(axis=1, keepdims=True)
     signs = np.sign(e)
-    for layer, (delta, b) in enumerate(zip(deltas, feedback.matrices(model)), start=1):
-        expected = (r * signs) @ b.T * model.activation_derivative(cache, layer)
+    for signal, b in zip(signals, feedback.matrices(model)):
+        expected = (r * signs) @ b.T
         # ideal detector: only float32 intensity round-off separates the two
-        np.testing.assert_allclose(delta, expected, rtol=1e-3,
+        np.testing.assert_allclose(signal, expected, rtol=1e-3,
                                    atol=1e-4 * np.abs(expected).max())
     assert feedback.cost.summary()["frames"] > 0

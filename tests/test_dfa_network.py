@@ -21,7 +21,7 @@ def _batch(model, n, seed):
 def _bp_gradients(model, x, y):
     cache = model.forward(x)
     e = model.output_error(cache.logits, y)
-    return model.gradients(cache, dfa.Backprop().hidden_deltas(model, cache, e), e)
+    return model.gradients(cache, dfa.Backprop().signals(model, cache, e), e)
 
 
 def _randomise_biases(model, seed):

@@ -65,9 +65,9 @@ def test_every_axis_value_builds_an_opu_that_projects(axis):
         config = _config(axis.apply(value, GEOMETRY))
         runner.canonical(config)  # JSON-serialisable, no NaN / inf
         feedback = axes.build_feedback(config)
-        deltas = feedback.hidden_deltas(model, cache, e)
-        assert [d.shape for d in deltas] == [(5, 8), (5, 8)]
-        assert all(np.isfinite(d).all() for d in deltas)
+        signals = feedback.signals(model, cache, e)
+        assert [d.shape for d in signals] == [(5, 8), (5, 8)]
+        assert all(np.isfinite(d).all() for d in signals)
         assert feedback.cost.frames > 0
         assert isinstance(axis.format(value), str)
 
@@ -128,7 +128,7 @@ def test_points_measure_the_light_through_the_opu_frame_statistics():
     built = axes.build_feedback(config)
     plain = dfa.OpticalDFA(lightsim.OPU(config["n_in"], config["n_out"], seed=0,
                                         **config["opu"]))
-    for a, b in zip(built.hidden_deltas(model, cache, e), plain.hidden_deltas(model, cache, e)):
+    for a, b in zip(built.signals(model, cache, e), plain.signals(model, cache, e)):
         np.testing.assert_array_equal(a, b)
     stats = built.opu.frame_stats
     assert stats.frames == built.cost.total_frames  # probes, calibration, projections
