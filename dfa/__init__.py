@@ -16,7 +16,7 @@ from .feedback import Backprop, DigitalDFA, OpticalDFA
 from .network import MLP
 from .optim import SGD, Adam
 from .protocols import Feedback, FeedbackPoint, Model
-from .train import alignment_angles, evaluate, train
+from .train import alignment_angles, bits_per_char, evaluate, train, train_lm
 from .transformer import Transformer, ViT
 
 __all__ = [
@@ -35,4 +35,6 @@ __all__ = [
     "data",
     "evaluate",
     "train",
+    "train_lm",
+    "bits_per_char",
 ]

@@ -194,15 +194,24 @@ class LayerNorm(Layer):
         return dx, grads
 
 
-def gelu(a):
-    """``0.5 a (1 + tanh(sqrt(2/pi) (a + 0.044715 a^3)))`` (Hendrycks & Gimpel 2016)."""
-    return 0.5 * a * (1 + np.tanh(_GELU_C * (a + 0.044715 * a ** 3)))
+def _gelu_tanh(a):
+    """``tanh(sqrt(2/pi) (a + 0.044715 a^3))``, the inner factor of :func:`gelu`."""
+    return np.tanh(a * (_GELU_C + (_GELU_C * 0.044715) * (a * a)))
 
 
-def gelu_derivative(a):
+def gelu(a, tanh_term=None):
+    """``0.5 a (1 + tanh(sqrt(2/pi) (a + 0.044715 a^3)))`` (Hendrycks & Gimpel 2016).
+
+    ``tanh_term`` is :func:`_gelu_tanh` of ``a`` when already known.
+    """
+    t = _gelu_tanh(a) if tanh_term is None else tanh_term
+    return 0.5 * a * (1 + t)
+
+
+def gelu_derivative(a, tanh_term=None):
     """Derivative of :func:`gelu`."""
-    t = np.tanh(_GELU_C * (a + 0.044715 * a ** 3))
-    return 0.5 * (1 + t) + 0.5 * a * (1 - t * t) * _GELU_C * (1 + 3 * 0.044715 * a * a)
+    t = _gelu_tanh(a) if tanh_term is None else tanh_term
+    return 0.5 * (1 + t) + (0.5 * a) * (1 - t * t) * (_GELU_C + (3 * _GELU_C * 0.044715) * (a * a))
 
 
 class FeedForward(Layer):
@@ -223,14 +232,18 @@ class FeedForward(Layer):
 
     def forward(self, x):
         a, up_cache = self.up.forward(x)
-        h = gelu(a) if self.activation == "gelu" else np.maximum(a, 0)
+        if self.activation == "gelu":
+            tanh_term = _gelu_tanh(a)
+            h = gelu(a, tanh_term)
+        else:
+            tanh_term, h = None, np.maximum(a, 0)
         y, down_cache = self.down.forward(h)
-        return y, (up_cache, a, down_cache)
+        return y, (up_cache, a, tanh_term, down_cache)
 
     def backward(self, dy, cache, input_gradient=True):
-        up_cache, a, down_cache = cache
+        up_cache, a, tanh_term, down_cache = cache
         dh, down_grads = self.down.backward(dy, down_cache)
-        da = dh * (gelu_derivative(a) if self.activation == "gelu" else (a > 0))
+        da = dh * (gelu_derivative(a, tanh_term) if self.activation == "gelu" else (a > 0))
         dx, up_grads = self.up.backward(da.astype(dy.dtype, copy=False), up_cache,
                                         input_gradient)
         return dx, self._backward_sublayers([up_grads, down_grads])

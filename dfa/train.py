@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 from lightsim import checks
 
 from .feedback import Backprop
+from .protocols import check_targets
 
 
 def _angle(a, b) -> float:
@@ -179,6 +180,148 @@ def train(model, feedback, data, *, epochs, batch_size=128, optimizer, seed=0, p
             optimizer.lr *= lr_decay
             bar.set_postfix(loss=f"{history['loss'][-1]:.4f}",
                             test=f"{history['test_accuracy'][-1]:.4f}")
+    cost = getattr(feedback, "cost", None)
+    history["opu_cost"] = None if cost is None else cost.summary()
+    return history
+
+
+def _check_text(model, data):
+    try:
+        train_ids, val_ids = data
+    except (TypeError, ValueError):
+        raise TypeError("data must be a pair (train_ids, val_ids) of 1-D token id arrays, as "
+                        "dfa.data.load_text returns first") from None
+    checked = []
+    for name, ids in (("train_ids", train_ids), ("val_ids", val_ids)):
+        ids = np.asarray(ids)
+        if ids.ndim != 1 or len(ids) < model.context + 1:
+            raise ValueError(f"{name} must be 1-D with at least context + 1 = "
+                             f"{model.context + 1} tokens, got shape {ids.shape}")
+        checked.append(check_targets(ids, ids.shape, model.vocab_size, name))
+    return checked
+
+
+def _windows(ids, starts, length):
+    """``(len(starts), length)`` slices ``ids[s:s + length]``."""
+    return ids[np.asarray(starts)[:, None] + np.arange(length)]
+
+
+def bits_per_char(model, ids, batch_size=64) -> float:
+    """Mean next-token cross-entropy of ``model`` on ``ids`` in bits per token.
+
+    ``ids`` is cut into consecutive windows of ``context + 1`` tokens (the last, shorter one
+    dropped); each window predicts its last ``context`` tokens from the ones before, so every
+    predicted token sees between 1 and ``context`` tokens of history.
+    """
+    ids = np.asarray(ids)
+    length = model.context + 1
+    starts = np.arange(0, len(ids) - length + 1, length)
+    if len(starts) == 0:
+        raise ValueError(f"ids must hold at least context + 1 = {length} tokens, got "
+                         f"{len(ids)}")
+    total = 0.0
+    for i in range(0, len(starts), batch_size):
+        w = _windows(ids, starts[i:i + batch_size], length)
+        total += model.loss(model.forward(w[:, :-1]).logits, w[:, 1:]) * len(w)
+    return total / len(starts) / math.log(2)
+
+
+def train_lm(model, feedback, data, *, steps, batch_size=32, optimizer, seed=0,
+             progress=True, evaluations=10, eval_tokens=32768, alignment_batch=8) -> dict:
+    """Train a language model (:class:`dfa.Transformer`) in place on next-token prediction.
+
+    Parameters
+    ----------
+    model : dfa.Transformer
+    feedback : dfa.Backprop, dfa.DigitalDFA or dfa.OpticalDFA
+        For :class:`dfa.OpticalDFA` the OPU's ``n_in`` is ``vocab_size`` and its ``n_out``
+        covers the feedback points (``n_layers * d_model`` pixels); it projects one error
+        vector per token: ``batch_size * context`` OPU inputs per step.
+    data : (train_ids, val_ids)
+        1-D integer token ids in ``[0, vocab_size)`` (:func:`dfa.data.load_text`), each at
+        least ``context + 1`` long.
+    steps : int
+        Updates; each sees ``batch_size`` windows of ``context + 1`` tokens drawn uniformly
+        from ``train_ids``.
+    batch_size : int
+    optimizer : dfa.SGD or dfa.Adam
+    seed : int
+        Seeds the windows and the held alignment batch. Same model, feedback, data and seed
+        give the same history bit for bit (except ``"time"``).
+    progress : bool
+        tqdm progress bar.
+    evaluations : int
+        Number of evaluations, evenly spaced, the last after the final step.
+    eval_tokens : int
+        Validation tokens per evaluation: the windows of :func:`bits_per_char` that start in
+        the first ``eval_tokens`` of ``val_ids`` (all of it if longer). The same tokens at
+        every evaluation.
+    alignment_batch : int
+        Windows of the fixed training batch on which :func:`alignment_angles` is measured at
+        every evaluation.
+
+    Returns
+    -------
+    dict
+        Lists, one entry per evaluation: ``"step"`` (updates done), ``"train_bits_per_char"``
+        (mean training loss in bits over the steps since the previous evaluation, before
+        each update), ``"val_bits_per_char"``, ``"alignment"`` (degrees, one per block),
+        ``"time"`` (s since the start); and ``"opu_cost"``: ``feedback.cost.summary()`` at
+        the end, or ``None``.
+
+    Raises
+    ------
+    FloatingPointError
+        If a loss is NaN or infinite (naming the step).
+    """
+    train_ids, val_ids = _check_text(model, data)
+    steps = checks.integer("steps", steps, minimum=1)
+    batch_size = checks.integer("batch_size", batch_size, minimum=1)
+    seed = checks.seed("seed", seed)
+    evaluations = checks.integer("evaluations", evaluations, minimum=1)
+    eval_tokens = checks.integer("eval_tokens", eval_tokens, minimum=model.context + 1)
+    alignment_batch = checks.integer("alignment_batch", alignment_batch, minimum=1)
+    if not (hasattr(optimizer, "step") and hasattr(optimizer, "lr")):
+        raise TypeError(f"optimizer must have a step(params, grads) method and an lr "
+                        f"attribute, got {type(optimizer).__name__}")
+    _check_feedback(feedback)
+
+    rng = np.random.default_rng(seed)
+    length = model.context + 1
+    held = _windows(train_ids, rng.integers(0, len(train_ids) - length + 1, alignment_batch),
+                    length)
+    val_part = val_ids[:eval_tokens]
+    evaluate_at = set(np.linspace(0, steps, evaluations + 1).round().astype(int)[1:].tolist())
+    history = {key: [] for key in ("step", "train_bits_per_char", "val_bits_per_char",
+                                   "alignment", "time")}
+    loss_sum, since = 0.0, 0
+    start = time.perf_counter()
+    with tqdm(total=steps, disable=not progress, unit="step",
+              desc=type(feedback).__name__) as bar:
+        for step in range(1, steps + 1):
+            w = _windows(train_ids, rng.integers(0, len(train_ids) - length + 1, batch_size),
+                         length)
+            cache = model.forward(w[:, :-1])
+            loss = model.loss(cache.logits, w[:, 1:])
+            if not math.isfinite(loss):
+                raise FloatingPointError(f"loss is {loss} at step {step} of {steps}; the "
+                                         f"training diverged (lower the learning rate)")
+            e = model.output_error(cache.logits, w[:, 1:])
+            optimizer.step(model.params,
+                           model.gradients(cache, feedback.signals(model, cache, e), e))
+            loss_sum += loss
+            since += 1
+            bar.update()
+            if step in evaluate_at:
+                history["step"].append(step)
+                history["train_bits_per_char"].append(loss_sum / since / math.log(2))
+                history["val_bits_per_char"].append(bits_per_char(model, val_part))
+                history["alignment"].append(alignment_angles(model, feedback, held[:, :-1],
+                                                             held[:, 1:]))
+                history["time"].append(time.perf_counter() - start)
+                loss_sum, since = 0.0, 0
+                bar.set_postfix(train=f"{history['train_bits_per_char'][-1]:.3f}",
+                                val=f"{history['val_bits_per_char'][-1]:.3f}")
     cost = getattr(feedback, "cost", None)
     history["opu_cost"] = None if cost is None else cost.summary()
     return history

@@ -113,3 +113,28 @@ def test_fashion_mnist():
     # Fashion-MNIST is balanced: 6000 training and 1000 test images per class
     assert np.bincount(arrays[1]).tolist() == [6000] * 10
     assert np.bincount(arrays[3]).tolist() == [1000] * 10
+
+
+def test_load_text_shakespeare_split_alphabet_and_round_trip():
+    train, val, alphabet = data.load_text("shakespeare")
+    raw = (data.DATA / "shakespeare" / "tragedies.txt").read_bytes()
+    assert len(train) + len(val) == len(raw) == 1158234
+    assert len(train) == int(0.9 * len(raw))  # first 90 % for training
+    assert len(alphabet) == 73 and list(alphabet) == sorted(alphabet)
+    assert train.dtype == val.dtype == np.int64
+    decoded = "".join(alphabet[i] for i in np.concatenate([train[:500], val[-500:]]))
+    assert decoded == (raw[:500] + raw[-500:]).decode("ascii")
+    # the unigram entropy of the file, the reference point its README gives: 4.80 bits/char
+    counts = np.bincount(np.concatenate([train, val]))
+    p = counts / counts.sum()
+    assert -(p * np.log2(p)).sum() == pytest.approx(4.80, abs=0.005)
+
+
+def test_load_text_verifies_the_bytes(tmp_path):
+    (tmp_path / "shakespeare").mkdir()
+    text = (data.DATA / "shakespeare" / "tragedies.txt").read_bytes()
+    (tmp_path / "shakespeare" / "tragedies.txt").write_bytes(text[:-1] + b"?")
+    with pytest.raises(ValueError, match="SHA-256 mismatch"):
+        data.load_text("shakespeare", root=tmp_path)
+    with pytest.raises(ValueError, match="name"):
+        data.load_text("hamlet")
