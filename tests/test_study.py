@@ -353,6 +353,30 @@ TINY = dict(dataset="optdigits", train_size=200, test_size=100, hidden=[8, 8], e
             batch_size=16, seeds=1, references=["digital"])
 
 
+def test_a_vit_study_feeds_back_every_block_through_the_opu(tmp_path):
+    """--model vit: the same axes and references on a ViT; the OPU reads one pixel per
+    feedback value (blocks x patches x d_model) and the alignment is per block."""
+    study = tiny_study(model="vit", patch=4, d_model=8, n_heads=2, n_layers=2,
+                       references=("backprop", "digital"))
+    points = runner.plan(study, 64, 10)
+    optical = [p.config for p in points if p.config["method"] == "optical"]
+    assert optical and all(c["n_out"] == 2 * 4 * 8 and c["model"] == "vit" for c in optical)
+    summary = runner.run_study(study, tmp_path, workers=0, log=quiet)
+    for result in summary["results"].values():
+        assert np.shape(result["history"]["alignment"]) == (study.epochs, 2)
+        assert 0 <= result["final_accuracy"] <= 1
+    backprop = next(r for r in summary["results"].values()
+                    if json.loads(r["config"])["method"] == "backprop")
+    assert np.nanmax(backprop["history"]["alignment"]) < 1e-3
+    assert "ViT with 2 block(s), d_model 8" in (tmp_path / "table.md").read_text()
+
+
+def test_mlp_point_keys_did_not_change_with_the_model_option():
+    """The MLP's configuration keeps its schema-2 keys, so finished studies still resume."""
+    config = runner.plan(tiny_study(), 64, 10)[0].config
+    assert "model" not in config and config["sizes"] == [64, 8, 8, 10]
+
+
 @pytest.mark.parametrize("settings, argv, message", [
     ({"axes": ["bits"], "values": {"bits": [4, 0]}}, [],
      "the point bits=0 (seed 0) cannot be built"),
@@ -361,6 +385,10 @@ TINY = dict(dataset="optdigits", train_size=200, test_size=100, hidden=[8, 8], e
     ({"axes": ["bits"]}, ["--train-size", "1000000000"],
      "train_size=1000000000 exceeds the 3823 samples"),
     ({"axes": ["bits"]}, ["--test-size", "5000"], "test_size=5000 exceeds the 1797 samples"),
+    ({"axes": ["bits"]}, ["--model", "vit", "--patch", "3"],
+     "patch=3 must divide the image side 8"),
+    ({"axes": ["bits"]}, ["--model", "vit", "--patch", "4", "--d-model", "6", "--n-heads", "4"],
+     "d_model=6 must be a multiple of n_heads=4"),
 ])
 def test_a_study_that_would_fail_is_refused_before_anything_runs(tmp_path, capsys, settings,
                                                                   argv, message):

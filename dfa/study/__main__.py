@@ -81,10 +81,16 @@ def study_parser() -> argparse.ArgumentParser:
                    help="reference lines among backprop,digital,ideal,lighton")
     p.add_argument("--seeds", type=int, metavar="N", help="seeds 0..N-1 per point")
     p.add_argument("--epochs", type=int)
+    p.add_argument("--model", choices=runner.MODELS,
+                   help="network: an MLP (default) or a ViT fed back at every block")
     p.add_argument("--dataset", choices=("mnist", "fashion-mnist", "optdigits"))
     p.add_argument("--train-size", type=int, metavar="N")
     p.add_argument("--test-size", type=int, metavar="N")
-    p.add_argument("--hidden", type=_int_list, metavar="W,W,...", help="hidden widths")
+    p.add_argument("--hidden", type=_int_list, metavar="W,W,...", help="MLP hidden widths")
+    p.add_argument("--d-model", type=int, metavar="D", help="ViT width")
+    p.add_argument("--n-heads", type=int, metavar="H", help="ViT attention heads")
+    p.add_argument("--n-layers", type=int, metavar="L", help="ViT blocks")
+    p.add_argument("--patch", type=int, metavar="P", help="ViT patch side (pixels)")
     p.add_argument("--batch-size", type=int, metavar="N")
     p.add_argument("--lr", type=float)
     p.add_argument("--macro", type=int, metavar="M",
@@ -103,8 +109,9 @@ def study_parser() -> argparse.ArgumentParser:
     return p
 
 
-FLAG_FIELDS = ("axes", "references", "seeds", "epochs", "dataset", "train_size",
-               "test_size", "hidden", "batch_size", "lr", "macro")
+FLAG_FIELDS = ("axes", "references", "seeds", "epochs", "model", "dataset", "train_size",
+               "test_size", "hidden", "d_model", "n_heads", "n_layers", "patch", "batch_size",
+               "lr", "macro")
 
 
 def resolve(args, parser) -> tuple:

@@ -425,15 +425,22 @@ COLUMNS = (
 
 def describe(study) -> str:
     """One paragraph describing the fixed setup of ``study`` (a ``Study``)."""
-    hidden = "-".join(str(h) for h in study.hidden)
     train = "all" if study.train_size is None else study.train_size
     test = "all" if study.test_size is None else study.test_size
-    return (f"{study.dataset}: {train} training / {test} test samples; MLP {hidden} hidden "
-            f"({study.activation}); Adam lr {study.lr:g}, batch {study.batch_size}, "
-            f"{study.epochs} epoch(s); seeds 0-{study.seeds - 1}; OPU: one input per class "
-            f"on a macro-pixel block of {study.macro} DMD row(s) x (1140 // n_classes) "
-            f"mirrors, {sum(study.hidden)} camera pixels, everything else at the "
-            f"\"{axes_module.BASE_PRESET}\" preset.")
+    if getattr(study, "model", "mlp") == "vit":
+        network = (f"ViT with {study.n_layers} block(s), d_model {study.d_model}, "
+                   f"{study.n_heads} head(s), {study.patch} x {study.patch} patches, fed back "
+                   f"at every block output")
+        pixels = "one camera pixel per feedback value"
+    else:
+        hidden = "-".join(str(h) for h in study.hidden)
+        network = f"MLP {hidden} hidden ({study.activation})"
+        pixels = f"{sum(study.hidden)} camera pixels"
+    return (f"{study.dataset}: {train} training / {test} test samples; {network}; Adam lr "
+            f"{study.lr:g}, batch {study.batch_size}, {study.epochs} epoch(s); seeds "
+            f"0-{study.seeds - 1}; OPU: one input per class on a macro-pixel block of "
+            f"{study.macro} DMD row(s) x (1140 // n_classes) mirrors, {pixels}, everything "
+            f"else at the \"{axes_module.BASE_PRESET}\" preset.")
 
 
 def markdown_table(study, summary: dict) -> str:

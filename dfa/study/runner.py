@@ -69,6 +69,8 @@ SUBSETS = {"mnist": (20_000, 5_000), "fashion-mnist": (20_000, 5_000),
            "optdigits": (None, None)}
 QUICK_SUBSETS = {"mnist": (10_000, 2_000), "fashion-mnist": (10_000, 2_000),
                  "optdigits": (None, None)}
+#: Models a study trains: an MLP, or a ViT on the same image datasets.
+MODELS = ("mlp", "vit")
 
 
 class PlanError(ValueError):
@@ -84,6 +86,10 @@ class Study:
 
     Attributes
     ----------
+    model : {"mlp", "vit"}
+        The network: an MLP (``hidden``, ``activation``) or a ViT (``d_model``, ``n_heads``,
+        ``n_layers``, ``patch``; images square, patches tiling them), fed back at every block
+        output (:mod:`dfa.protocols`); the OPU reads one camera pixel per feedback value.
     dataset : {"mnist", "fashion-mnist", "optdigits"}
     train_size, test_size : int, None or "auto"
         Seeded random subsets (``data_seed``) of the training and test sets; None: all;
@@ -92,6 +98,9 @@ class Study:
     hidden : tuple of int
         Hidden widths of the MLP (the OPU reads ``sum(hidden)`` camera pixels).
     activation : str
+        Of the MLP.
+    d_model, n_heads, n_layers, patch : int
+        Of the ViT (the OPU reads ``n_layers * n_patches * d_model`` camera pixels).
     epochs, batch_size : int
     lr : float
         Adam step size (the same for every method).
@@ -113,11 +122,16 @@ class Study:
         Seed of the data subsets.
     """
 
+    model: str = "mlp"
     dataset: str = "mnist"
     train_size: int | None | str = "auto"
     test_size: int | None | str = "auto"
     hidden: tuple = (256, 256)
     activation: str = "tanh"
+    d_model: int = 32
+    n_heads: int = 2
+    n_layers: int = 2
+    patch: int = 7
     epochs: int = 3
     batch_size: int = 64
     lr: float = 1e-3
@@ -141,6 +155,7 @@ class Study:
         return cls(**settings)
 
     def __post_init__(self):
+        checks.choice("model", self.model, MODELS)
         checks.choice("dataset", self.dataset, dfa.data.NAMES)
         for name, default in zip(("train_size", "test_size"), SUBSETS[self.dataset]):
             if isinstance(getattr(self, name), str) and getattr(self, name) == "auto":
@@ -152,7 +167,8 @@ class Study:
         if not self.hidden:
             raise ValueError("hidden must list at least one hidden width")
         checks.choice("activation", self.activation, dfa.network.ACTIVATIONS)
-        for name in ("epochs", "batch_size", "macro", "seeds"):
+        for name in ("epochs", "batch_size", "macro", "seeds", "d_model", "n_heads",
+                     "n_layers", "patch"):
             checks.integer(name, getattr(self, name), minimum=1)
         checks.integer("data_seed", self.data_seed, minimum=0)
         self.lr = checks.positive("lr", self.lr)
@@ -213,16 +229,52 @@ class Point:
     labels: list = field(default_factory=list)
 
 
+def _image_side(n_features: int) -> int:
+    side = math.isqrt(n_features)
+    if side * side != n_features:
+        raise ValueError(f"model='vit' needs square images, got {n_features} features")
+    return side
+
+
+def _model_config(study: Study, n_features: int, n_classes: int) -> dict:
+    """The network's part of a point's configuration (an MLP's keeps the schema-2 keys)."""
+    if study.model == "mlp":
+        return dict(sizes=[n_features, *study.hidden, n_classes], activation=study.activation)
+    side = _image_side(n_features)
+    return dict(model="vit", image_shape=[side, side], patch=study.patch,
+                n_classes=n_classes, d_model=study.d_model, n_heads=study.n_heads,
+                n_layers=study.n_layers)
+
+
+def build_model(config: dict):
+    """The (freshly initialised) network of a point's configuration."""
+    if config.get("model", "mlp") == "vit":
+        return dfa.ViT(tuple(config["image_shape"]), config["patch"], config["n_classes"],
+                       d_model=config["d_model"], n_heads=config["n_heads"],
+                       n_layers=config["n_layers"], seed=config["seed"])
+    return dfa.MLP(config["sizes"], activation=config["activation"], seed=config["seed"])
+
+
 def _base_config(study: Study, n_features: int, n_classes: int, seed: int) -> dict:
     return dict(schema=SCHEMA, dataset=study.dataset, train_size=study.train_size,
                 test_size=study.test_size, data_seed=study.data_seed,
-                sizes=[n_features, *study.hidden, n_classes], activation=study.activation,
+                **_model_config(study, n_features, n_classes),
                 epochs=study.epochs, batch_size=study.batch_size, lr=study.lr, seed=seed)
 
 
-def geometry(study: Study, n_classes: int) -> axes_module.Geometry:
+def feedback_size(study: Study, n_features: int) -> int:
+    """Camera pixels the OPU reads: one per feedback value of the study's network."""
+    if study.model == "mlp":
+        return sum(study.hidden)
+    side = _image_side(n_features)
+    if side % study.patch:
+        raise ValueError(f"patch={study.patch} must divide the image side {side}")
+    return study.n_layers * (side // study.patch) ** 2 * study.d_model
+
+
+def geometry(study: Study, n_classes: int, n_features: int) -> axes_module.Geometry:
     """The OPU's size for the study's network."""
-    return axes_module.Geometry.of(n_classes, sum(study.hidden), study.macro)
+    return axes_module.Geometry.of(n_classes, feedback_size(study, n_features), study.macro)
 
 
 def optical_config(base: dict, geo: axes_module.Geometry, overrides) -> dict:
@@ -241,7 +293,7 @@ def plan(study: Study, n_features: int, n_classes: int) -> list:
 
     Labels are ``("reference", name, seed)`` and ``("axis", axis name, value, seed)``.
     """
-    geo = geometry(study, n_classes)
+    geo = geometry(study, n_classes, n_features)
     points: dict = {}
 
     def add(config, label):
@@ -299,7 +351,7 @@ def run_point(config: dict) -> dict:
     start = time.perf_counter()
     data = load_data(config["dataset"], config["train_size"], config["test_size"],
                      config["data_seed"])
-    model = dfa.MLP(config["sizes"], activation=config["activation"], seed=config["seed"])
+    model = build_model(config)
     feedback = axes_module.build_feedback(config)
     result = dict(key=point_key(config), config=canonical(config), diverged=False, error="")
     try:
@@ -697,7 +749,11 @@ def validate(study: Study) -> list:
         if size is not None and size > available:
             raise PlanError(f"{name}={size} exceeds the {available} samples of the "
                             f"{study.dataset} {name.split('_')[0]} set")
-    points = plan(study, x_train.shape[1], int(y_train.max()) + 1)
+    try:
+        points = plan(study, x_train.shape[1], int(y_train.max()) + 1)
+        build_model(points[0].config)
+    except ValueError as error:
+        raise PlanError(f"the study's network cannot be built: {error}") from None
     checked = set()
     for point in points:
         variant = canonical({k: v for k, v in point.config.items() if k != "seed"})
