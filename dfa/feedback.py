@@ -53,15 +53,21 @@ def _layout(model):
     return model.error_size, [p.shape for p in model.feedback_points]
 
 
-def _split(projected, model, e):
-    """Consecutive column blocks of ``projected`` ``(n_vectors, >= sum sizes)``, one per
-    feedback point, each reshaped to ``e.shape[:-1] + point.shape``."""
-    signals, start = [], 0
-    for point in model.feedback_points:
-        block = projected[:, start:start + point.size]
-        signals.append(block.reshape(*e.shape[:-1], *point.shape))
-        start += point.size
-    return signals
+def _blocks(model, shared):
+    """``(start, stop)`` of each feedback point's rows in one stacked feedback matrix:
+    consecutive blocks, or, ``shared``, the first ``point.size`` rows for every point."""
+    sizes = [p.size for p in model.feedback_points]
+    if shared:
+        return [(0, size) for size in sizes]
+    bounds = np.cumsum([0, *sizes])
+    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
+
+
+def _split(projected, model, e, shared):
+    """The column blocks (:func:`_blocks`) of ``projected`` ``(n_vectors, pixels)``, each
+    reshaped to ``e.shape[:-1] + point.shape``."""
+    return [projected[:, lo:hi].reshape(*e.shape[:-1], *point.shape)
+            for (lo, hi), point in zip(_blocks(model, shared), model.feedback_points)]
 
 
 class DigitalDFA:
@@ -171,13 +177,16 @@ class OpticalDFA:
        digital default) and no further rescale is applied.
     6. **Slice** the first ``sum(point sizes)`` camera pixels into consecutive blocks, one
        per feedback point (independent feedback per point), reshaped to the point's shape;
-       the model multiplies an MLP's by ``f'(a_l)``.
+       the model multiplies an MLP's by ``f'(a_l)``. With ``shared``, every point reads the
+       same first ``point.size`` pixels instead (one feedback matrix for all the points, as
+       ``DigitalDFA(shared=True)``; ``max(point sizes)`` pixels in all).
 
     Parameters
     ----------
     opu : lightsim.OPU
         Needs ``n_in == model.error_size`` and ``n_out >=`` the sum of the feedback points'
-        sizes (the hidden widths of an MLP, ``n_layers * d_model`` for a language model).
+        sizes (the hidden widths of an MLP, ``n_layers * d_model`` for a language model), or
+        their largest with ``shared``.
     threshold : float
         Relative ternarisation threshold in ``[0, 1)`` (``"ternary"`` only). Keep it above
         ``1 / (n_classes - 1)``: an untrained softmax network predicts ``p_k ~ 1 / n_classes``,
@@ -207,6 +216,8 @@ class OpticalDFA:
         equalisation of the speckle's row-to-row power (of the reference ``|s_k|`` and of
         the rows of ``T``), which the OPU's own ``normalize_rows`` option does with the exact
         ``|s_k|``.
+    shared : bool
+        Feed every point from the same camera pixels (step 6).
     recalibrate_every : float, optional
         Optical time (s, on :attr:`lightsim.OPU.optical_clock`) after which the calibration
         is measured again (before the next projection), as a bench does when its medium
@@ -220,7 +231,8 @@ class OpticalDFA:
     """
 
     def __init__(self, opu, threshold=0.25, encoding="ternary", rescale="auto", probes=32,
-                 seed=0, calibration=None, normalize_rows=False, recalibrate_every=None):
+                 seed=0, calibration=None, normalize_rows=False, recalibrate_every=None,
+                 shared=False):
         for attribute in ("n_in", "n_out", "linear_transform", "effective_matrix", "cost"):
             if not hasattr(opu, attribute):
                 raise TypeError(f"opu must be a lightsim.OPU (missing {attribute!r}), got "
@@ -237,6 +249,7 @@ class OpticalDFA:
         self.seed = checks.seed("seed", seed)
         self.calibration = self._check_calibration(calibration)
         self.normalize_rows = checks.boolean("normalize_rows", normalize_rows)
+        self.shared = checks.boolean("shared", shared)
         if (self.rescale == "calibration" or self.normalize_rows) and calibration is None:
             raise ValueError("rescale='calibration' and normalize_rows=True need a "
                              "calibration (a lightsim.retrieval.Calibration or a frame "
@@ -315,9 +328,10 @@ class OpticalDFA:
                              f"{n_errors} (n_classes, or vocab_size for a language model: one "
                              f"input per error component; spread each over many mirrors with "
                              f"the OPU's macro_pixels option)")
-        used = sum(p.size for p in points)
+        used = max(hi for _, hi in _blocks(model, self.shared))
         if self.opu.n_out < used:
-            sizes = " + ".join(f"{p.name} {p.size}" for p in points)
+            sizes = (f"max({', '.join(f'{p.name} {p.size}' for p in points)})" if self.shared
+                     else " + ".join(f"{p.name} {p.size}" for p in points))
             raise ValueError(f"opu.n_out={self.opu.n_out} is smaller than the feedback points' "
                              f"sizes {sizes} = {used}: one camera pixel is needed per "
                              f"feedback value")
@@ -365,8 +379,7 @@ class OpticalDFA:
         b = self._class_matrix(model) / self.scale(model)
         if self.normalize_rows:
             b = b / self._row_norms(len(b))[:, None]
-        bounds = np.cumsum([0, *(p.size for p in model.feedback_points)])
-        return [b[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:])]
+        return [b[lo:hi] for lo, hi in _blocks(model, self.shared)]
 
     def encode(self, e):
         """``(encoded errors (n_vectors, n_classes), r = max_k |e_k| (n_vectors,))`` from
@@ -386,4 +399,4 @@ class OpticalDFA:
         projected = projected[:, :used] * (r / scale)[:, None]
         if self.normalize_rows:
             projected /= self._row_norms(used)[None, :]
-        return _split(projected, model, e)
+        return _split(projected, model, e, self.shared)

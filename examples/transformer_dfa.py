@@ -57,6 +57,9 @@ def parse_args(argv=None):
                         help="Adam step of the two DFA methods (default --lr)")
     parser.add_argument("--threshold", type=float, default=0.25,
                         help="optical DFA ternary threshold (relative to max |e|)")
+    parser.add_argument("--shared", action="store_true",
+                        help="one feedback matrix for every block (DigitalDFA and OpticalDFA "
+                             "shared=True): the same signal at every block output")
     parser.add_argument("--preset", default="lighton", choices=sorted(lightsim.PRESETS))
     parser.add_argument("--evaluations", type=int, default=10, help="lm")
     parser.add_argument("--seed", type=int, default=0)
@@ -79,11 +82,13 @@ def build_feedback(method, model, args):
     if method == "bp":
         return dfa.Backprop()
     if method == "dfa":
-        return dfa.DigitalDFA(seed=args.seed + 1)
-    n_out = sum(p.size for p in model.feedback_points)
+        return dfa.DigitalDFA(seed=args.seed + 1, shared=args.shared)
+    sizes = [p.size for p in model.feedback_points]
+    n_out = max(sizes) if args.shared else sum(sizes)
     opu = lightsim.OPU(model.error_size, n_out, preset=args.preset, seed=args.seed + 2,
                        macro_pixels="auto")
-    return dfa.OpticalDFA(opu, threshold=args.threshold, seed=args.seed + 3)
+    return dfa.OpticalDFA(opu, threshold=args.threshold, seed=args.seed + 3,
+                          shared=args.shared)
 
 
 def run(method, args):
@@ -118,7 +123,8 @@ def run(method, args):
         history["optical_time_per_step"] = cost["optical_time"] / steps
     history.update(method=method, task=args.task, lr=lr, batch_size=batch, steps=steps,
                    d_model=model.d_model, n_layers=model.n_layers, n_heads=model.n_heads,
-                   threshold=args.threshold, preset=args.preset, seed=args.seed)
+                   threshold=args.threshold, shared=args.shared, preset=args.preset,
+                   seed=args.seed)
     return history
 
 

@@ -313,3 +313,15 @@ def test_optical_dfa_with_ideal_opu_follows_its_effective_matrix():
         np.testing.assert_allclose(signal, expected, rtol=1e-3,
                                    atol=1e-4 * np.abs(expected).max())
     assert feedback.cost.summary()["frames"] > 0
+
+
+def test_shared_optical_feedback_reads_the_same_pixels_for_every_point():
+    model, cache, e = _setup([5, 6, 4, 3])
+    opu = LinearOPU(n_in=3, n_out=6)  # max(6, 4) pixels suffice when shared
+    feedback = dfa.OpticalDFA(opu, encoding="bitplanes", rescale=1.0, shared=True)
+    signals = feedback.signals(model, cache, e)
+    np.testing.assert_allclose(signals[0], e @ opu.matrix.T, rtol=1e-12)
+    np.testing.assert_allclose(signals[1], e @ opu.matrix[:4].T, rtol=1e-12)
+    assert [b.shape for b in feedback.matrices(model)] == [(6, 3), (4, 3)]
+    with pytest.raises(ValueError, match=r"max\(h1 6, h2 4\) = 6"):
+        dfa.OpticalDFA(LinearOPU(3, 5), shared=True).signals(model, cache, e)
