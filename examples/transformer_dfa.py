@@ -36,7 +36,19 @@ import dfa  # noqa: E402
 import lightsim  # noqa: E402
 
 METHODS = ("bp", "dfa", "optical")
-LABELS = {"bp": "backprop", "dfa": "digital DFA", "optical": "optical DFA (lighton)"}
+LABELS = {"bp": "backprop", "dfa": "digital DFA", "optical": "optical DFA"}
+
+
+def label(history):
+    """``"optical DFA (lighton, ternary 0.25)"`` and the like."""
+    text = LABELS[history["method"]]
+    if history["method"] == "optical":
+        encoding = history.get("encoding", "ternary")
+        detail = f"ternary {history['threshold']:g}" if encoding == "ternary" else encoding
+        text += f" ({history['preset']}, {detail})"
+    if history["method"] != "bp" and history.get("shared"):
+        text += ", shared B"
+    return text
 
 
 def parse_args(argv=None):
@@ -55,8 +67,12 @@ def parse_args(argv=None):
     parser.add_argument("--lr", type=float, default=1e-3, help="Adam step (all methods)")
     parser.add_argument("--dfa-lr", type=float, default=None,
                         help="Adam step of the two DFA methods (default --lr)")
+    parser.add_argument("--lr-decay", type=float, default=1.0,
+                        help="vit: learning-rate factor per epoch")
     parser.add_argument("--threshold", type=float, default=0.25,
                         help="optical DFA ternary threshold (relative to max |e|)")
+    parser.add_argument("--encoding", default="ternary", choices=["ternary", "bitplanes"],
+                        help="optical DFA error encoding")
     parser.add_argument("--shared", action="store_true",
                         help="one feedback matrix for every block (DigitalDFA and OpticalDFA "
                              "shared=True): the same signal at every block output")
@@ -87,8 +103,8 @@ def build_feedback(method, model, args):
     n_out = max(sizes) if args.shared else sum(sizes)
     opu = lightsim.OPU(model.error_size, n_out, preset=args.preset, seed=args.seed + 2,
                        macro_pixels="auto")
-    return dfa.OpticalDFA(opu, threshold=args.threshold, seed=args.seed + 3,
-                          shared=args.shared)
+    return dfa.OpticalDFA(opu, threshold=args.threshold, encoding=args.encoding,
+                          seed=args.seed + 3, shared=args.shared)
 
 
 def run(method, args):
@@ -112,7 +128,7 @@ def run(method, args):
     else:
         batch = args.batch_size or 128
         history = dfa.train(model, feedback, data, epochs=args.epochs, batch_size=batch,
-                            optimizer=dfa.Adam(lr), seed=args.seed)
+                            optimizer=dfa.Adam(lr), seed=args.seed, lr_decay=args.lr_decay)
         tokens_per_step = batch
         steps = args.epochs * -(-len(data[0]) // batch)
     history["wall_time"] = time.perf_counter() - start
@@ -121,20 +137,22 @@ def run(method, args):
         history["frames_per_step"] = cost["frames"] / steps
         history["frames_per_token"] = cost["frames"] / steps / tokens_per_step
         history["optical_time_per_step"] = cost["optical_time"] / steps
-    history.update(method=method, task=args.task, lr=lr, batch_size=batch, steps=steps,
+    history.update(method=method, task=args.task, lr=lr, lr_decay=args.lr_decay,
+                   batch_size=batch, steps=steps,
                    d_model=model.d_model, n_layers=model.n_layers, n_heads=model.n_heads,
-                   threshold=args.threshold, shared=args.shared, preset=args.preset,
+                   threshold=args.threshold, encoding=args.encoding, shared=args.shared,
+                   preset=args.preset,
                    seed=args.seed)
     return history
 
 
 def report(history):
-    label = LABELS[history["method"]]
+    name = label(history)
     if history["task"] == "lm":
-        print(f"{label}: validation {history['final_val_bits_per_char']:.3f} bits/char "
+        print(f"{name}: validation {history['final_val_bits_per_char']:.3f} bits/char "
               f"(whole split) after {history['steps']} steps, {history['wall_time']:.0f} s")
     else:
-        print(f"{label}: test accuracy {100 * history['test_accuracy'][-1]:.2f} % after "
+        print(f"{name}: test accuracy {100 * history['test_accuracy'][-1]:.2f} % after "
               f"{history['steps']} steps, {history['wall_time']:.0f} s")
     print(f"  final alignment per block (degrees): "
           f"{', '.join(f'{a:.1f}' for a in history['alignment'][-1])}")
@@ -147,16 +165,16 @@ def report(history):
 def plot(histories, out):
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     for h in histories:
-        label = LABELS[h["method"]]
+        name = label(h)
         if h["task"] == "lm":
-            left.plot(h["step"], h["val_bits_per_char"], marker="o", label=label)
+            left.plot(h["step"], h["val_bits_per_char"], marker="o", label=name)
             x = h["step"]
         else:
             x = list(range(1, len(h["test_accuracy"]) + 1))
-            left.plot(x, [100 * a for a in h["test_accuracy"]], marker="o", label=label)
+            left.plot(x, [100 * a for a in h["test_accuracy"]], marker="o", label=name)
         if h["method"] != "bp":
             for block, angles in enumerate(zip(*h["alignment"]), start=1):
-                right.plot(x, angles, marker=".", label=f"{label}, block {block}",
+                right.plot(x, angles, marker=".", label=f"{name}, block {block}",
                            linestyle="-" if h["method"] == "dfa" else "--")
     lm = histories[0]["task"] == "lm"
     left.set_xlabel("step" if lm else "epoch")

@@ -96,10 +96,35 @@ def test_feedback_points_and_alignment_groups():
             assert len(group) == 4
 
 
-def test_the_true_signal_given_explicitly_changes_nothing():
-    """None at a point means the gradient from above: handing the model that gradient
-    (recovered by a block backward with the top point's true signal) gives the same
-    updates, and a DFA signal at the top changes only the blocks at and below it."""
+@pytest.mark.parametrize("kind", ["lm", "vit"])
+def test_a_signal_is_a_gradient_per_error_vector(kind):
+    """Handing the top block the true gradient of the loss at its output, times the number
+    of error vectors (the documented scale of a signal), gives exactly the backprop
+    updates."""
+    rng = np.random.default_rng(2)
+    if kind == "lm":
+        model = _randomise(_lm(n_layers=2).astype(np.float64), 2)
+        inputs, targets = rng.integers(0, 5, (3, 4)), rng.integers(0, 5, (3, 4))
+    else:
+        model = _randomise(dfa.ViT((4, 4), 2, 3, d_model=4, n_heads=2, n_layers=2)
+                           .astype(np.float64), 2)
+        inputs, targets = rng.random((5, 16)), rng.integers(0, 3, 5)
+    cache = model.forward(inputs)
+    e = model.output_error(cache.logits, targets)
+    n_vectors = np.prod(e.shape[:-1])
+    norm_cache, head_cache, shape = cache.head
+    dpooled, _ = model.head.backward(e / n_vectors, head_cache)
+    dtop, _ = model.final_norm.backward(model._unpool(dpooled, shape), norm_cache)
+    top_signal = (dtop * n_vectors).reshape(*e.shape[:-1], *model.feedback_points[-1].shape)
+    exact = model.gradients(cache, [None, None], e)
+    given_top = model.gradients(cache, [None, top_signal], e)
+    for a, b in zip(exact, given_top):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+
+
+def test_a_dfa_signal_changes_the_blocks_not_the_output_layers():
+    """The final layer norm and the output layer always get the true gradient of e; a DFA
+    signal at the top block changes that block's updates."""
     model = _randomise(_lm(n_layers=2).astype(np.float64), 1)
     rng = np.random.default_rng(1)
     ids, targets = rng.integers(0, 5, (2, 4)), rng.integers(0, 5, (2, 4))
